@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Optional CPU tuning, off by default so that the package builds anywhere and can be a dependency
+// (SwiftPM refuses unsafe flags in dependencies). `QUIVER_TARGET_CPU=haswell swift build -c release`
+// lets the SIMD kernels use AVX2/FMA/POPCNT; `make bench` sets it. The kernels are `@inlinable`, so
+// the flag goes on every target that calls them.
+let cpuTuning: [SwiftSetting] = Context.environment["QUIVER_TARGET_CPU"].map {
+  [.unsafeFlags(["-target-cpu", $0])]
+} ?? []
+
+let package = Package(
+  name: "Quiver",
+  products: [
+    .library(name: "Quiver", targets: ["Quiver"]),
+    .library(name: "QuiverKernels", targets: ["QuiverKernels"]),
+    .executable(name: "quiver", targets: ["quiver"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // liblmdb from Debian (`liblmdb-dev`), found through pkg-config `lmdb`.
+    .systemLibrary(
+      name: "CLMDB",
+      pkgConfig: "lmdb",
+      providers: [.apt(["liblmdb-dev"])]
+    ),
+    // A small C++ shim with `extern "C"` entry points over the system libsentencepiece.
+    .target(
+      name: "CSentencePiece",
+      cxxSettings: [.headerSearchPath("include")],
+      linkerSettings: [.linkedLibrary("sentencepiece")]
+    ),
+    // SIMD distance kernels and their scalar references; no dependencies.
+    .target(name: "QuiverKernels", swiftSettings: cpuTuning),
+    // The library: tokenizer, LMDB layer, model, index, store, cache.
+    .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "QuiverKernels"], swiftSettings: cpuTuning),
+    // The command-line tool.
+    .executableTarget(
+      name: "quiver",
+      dependencies: [
+        "Quiver", "QuiverKernels",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: cpuTuning
+    ),
+    .testTarget(name: "QuiverKernelsTests", dependencies: ["QuiverKernels"]),
+    .testTarget(name: "QuiverTests", dependencies: ["Quiver"]),
+  ],
+  cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Monotonic time in nanoseconds.
+@inline(__always)
+func monotonicNanoseconds() -> UInt64 {
+  var ts = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &ts)
+  return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
+/// Order statistics of a sample of measurements.
+struct Percentiles {
+  private let sorted: [Double]
+
+  init(_ samples: [Double]) {
+    precondition(!samples.isEmpty, "no samples")
+    sorted = samples.sorted()
+  }
+
+  /// The value below which `p` percent of the samples fall (nearest rank).
+  func at(_ p: Double) -> Double {
+    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
+    return sorted[min(max(rank, 0), sorted.count - 1)]
+  }
+
+  var median: Double { at(50) }
+}
+
+/// Consumes a computed value so the optimiser cannot delete the work that produced it: the function
+/// is compiled without optimisation, so its use of the argument cannot be proven dead.
+@_optimize(none)
+func blackHole<T>(_ value: T) {}

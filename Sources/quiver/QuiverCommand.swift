@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct QuiverCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "quiver",
+    abstract: "A memory-mapped embedding store and nearest-neighbour index with its own static text embedder.",
+    subcommands: [TokenizeCommand.self, BenchCommand.self]
+  )
+}

@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The committed fixtures of this checkout.
+enum Fixtures {
+  static let directory: String = {
+    var path = #filePath
+    for _ in 0..<3 {  // Tests/QuiverTests/TestSupport.swift → the package root
+      path = String(path[..<path.lastIndex(of: "/")!])
+    }
+    return path + "/fixtures"
+  }()
+
+  static var sentencePieceModel: String { directory + "/debian-unigram-32k.model" }
+  static var sentences: String { directory + "/debian-sentences.txt" }
+  static var sentenceIDs: String { directory + "/debian-sentences.spm-ids.txt" }
+
+  /// The lines of a text file.
+  static func lines(_ path: String) throws -> [String] {
+    try String(decoding: readBytes(path), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+      .map(String.init).filter { !$0.isEmpty }
+  }
+
+  static func readBytes(_ path: String) throws -> [UInt8] {
+    guard let file = fopen(path, "rb") else { throw TestFailure("cannot open \(path)") }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = fread(&chunk, 1, chunk.count, file)
+      if n == 0 { break }
+      bytes += chunk[0..<n]
+    }
+    return bytes
+  }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// A fresh directory under /tmp, removed with its contents when the closure returns.
+func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
+  var template = Array("/tmp/quiver-test-XXXXXX".utf8CString)
+  guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
+  let path = String(cString: made)
+  defer { removeTree(path) }
+  return try body(path)
+}
+
+/// Removes a directory tree (files one level deep, which is all LMDB and the tests create).
+func removeTree(_ path: String) {
+  if let dir = opendir(path) {
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+      if name == "." || name == ".." { continue }
+      let child = path + "/" + name
+      if unlink(child) != 0 { removeTree(child) }
+    }
+    closedir(dir)
+  }
+  rmdir(path)
+}
+
+func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+func string(_ b: UnsafeRawBufferPointer?) -> String? { b.map { String(decoding: $0, as: UTF8.self) } }
