@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""The reference implementation of Quiver's static embedding, in numpy, and its fixture vectors.
+
+Inference, as Sources/Quiver/Model/Embedder.swift: SentencePiece ids (from the model file's own
+tokenizer section) → acc = Σ wₜ·vₜ over the decoded token vectors → acc / ‖acc‖ (zeros when acc = 0).
+
+  tools/.venv/bin/python tools/distill/reference.py fixtures/quiver-256d-pq.qvm \
+      fixtures/debian-sentences.txt --count 1000 --out fixtures/reference-256d-pq.npy
+"""
+import argparse
+import os
+import sys
+import tempfile
+
+import numpy as np
+import sentencepiece as spm
+
+sys.path.insert(0, os.path.dirname(__file__))
+from model_file import read_model  # noqa: E402
+
+
+class ReferenceEmbedder:
+    def __init__(self, path):
+        self.model = read_model(path)
+        with tempfile.NamedTemporaryFile(suffix=".model", delete=False) as f:
+            f.write(self.model["tokenizer"])
+        self.sp = spm.SentencePieceProcessor(model_file=f.name)
+        os.unlink(f.name)
+        self.vectors = self.model["vectors"]
+        self.weights = self.model["weights"]
+
+    def embed_ids(self, ids):
+        acc = (self.vectors[ids].astype(np.float64) * self.weights[ids, None]).sum(0) if ids else \
+            np.zeros(self.vectors.shape[1])
+        n = np.linalg.norm(acc)
+        return (acc / n if n > 0 else acc).astype(np.float32)
+
+    def embed(self, texts):
+        return np.stack([self.embed_ids(self.sp.encode(t)) for t in texts])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model")
+    ap.add_argument("sentences")
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    with open(args.sentences, encoding="utf-8") as f:
+        texts = [line.rstrip("\n") for line in f][: args.count]
+    np.save(args.out, ReferenceEmbedder(args.model).embed(texts).astype("<f4"))
+
+
+if __name__ == "__main__":
+    main()
