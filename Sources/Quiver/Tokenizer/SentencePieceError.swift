@@ -10,6 +10,8 @@ public enum SentencePieceError: Error, Equatable, Sendable, CustomStringConverti
   case outOfMemory
   /// Any other failure inside the C++ library.
   case internalError(String)
+  /// The model uses a feature that Quiver's native ``UnigramTokenizer`` does not implement.
+  case unsupportedByNativeTokenizer(String)
 
   public var description: String {
     switch self {
@@ -18,6 +20,7 @@ public enum SentencePieceError: Error, Equatable, Sendable, CustomStringConverti
     case .encodingFailed: "SentencePiece could not encode the text"
     case .outOfMemory: "out of memory in SentencePiece"
     case .internalError(let message): "SentencePiece internal error: \(message)"
+    case .unsupportedByNativeTokenizer(let feature): "the native unigram tokenizer does not support \(feature)"
     }
   }
 }

@@ -1,0 +1,107 @@
+import Foundation
+import Quiver
+import Testing
+
+/// The native unigram encoder must give libsentencepiece's ids, exactly, on everything.
+@Suite struct UnigramTokenizerTests {
+  let native: UnigramTokenizer
+  let reference: SentencePieceTokenizer
+
+  init() throws {
+    let bytes = try Fixtures.readBytes(Fixtures.sentencePieceModel)
+    native = try bytes.withUnsafeBytes { try UnigramTokenizer(modelBytes: $0) }
+    reference = try SentencePieceTokenizer(contentsOf: Fixtures.sentencePieceModel)
+  }
+
+  private func referenceIDs(_ bytes: [UInt8]) throws -> [Int32] {
+    var ids = [Int32](repeating: 0, count: bytes.count * 2 + 8)
+    let n = try bytes.withUnsafeBytes { text in
+      try ids.withUnsafeMutableBufferPointer { try reference.encode(utf8: text, into: $0) }
+    }
+    return Array(ids.prefix(n))
+  }
+
+  private func nativeIDs(_ bytes: [UInt8], _ scratch: UnigramTokenizer.Scratch) -> [Int32] {
+    var ids: [Int32] = []
+    bytes.withUnsafeBytes { native.encode(utf8: $0, scratch: scratch, into: &ids) }
+    return ids
+  }
+
+  @Test func idsEqualSpmEncodeOnRealSentences() throws {
+    let sentences = try Fixtures.lines(Fixtures.sentences)
+    let expected = try Fixtures.lines(Fixtures.sentenceIDs)
+    #expect(sentences.count == expected.count && sentences.count >= 1000)
+    let scratch = UnigramTokenizer.Scratch()
+    var ids: [Int32] = []
+    var mismatches = 0
+    for (sentence, line) in zip(sentences, expected) {
+      native.encode(sentence, scratch: scratch, into: &ids)
+      if ids != line.split(separator: " ").map({ Int32($0)! }) {
+        mismatches += 1
+        if mismatches <= 3 { Issue.record("\"\(sentence)\": \(ids) ≠ spm_encode \(line)") }
+      }
+    }
+    #expect(mismatches == 0)
+  }
+
+  /// The long descriptions of the fixture corpus: multi-line, punctuation, URLs, version numbers.
+  @Test func idsEqualLibsentencepieceOnLongDescriptions() throws {
+    let data = Data(try Fixtures.readBytes(Fixtures.corpus))
+    let scratch = UnigramTokenizer.Scratch()
+    var checked = 0
+    var mismatches = 0
+    for line in data.split(separator: UInt8(ascii: "\n")) {
+      let record = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
+      let bytes = Array((record["text"] as! String).utf8)
+      let expected = try referenceIDs(bytes)
+      if nativeIDs(bytes, scratch) != expected {
+        mismatches += 1
+        if mismatches <= 3 { Issue.record("mismatch on \(record["id"]!): native \(nativeIDs(bytes, scratch)) ≠ \(expected)") }
+      }
+      checked += 1
+    }
+    #expect(checked >= 4000)
+    #expect(mismatches == 0)
+  }
+
+  /// Normalisation and segmentation corner cases: whitespace runs, NFKC rules (ligatures,
+  /// full-width, circled digits, compatibility forms), unknown characters and runs of them,
+  /// combining marks, malformed UTF-8, control characters.
+  @Test func idsEqualLibsentencepieceOnAwkwardInput() throws {
+    var cases: [[UInt8]] = [
+      "", " ", "   ", "\t\n", "a", " a ", "  leading and   inner   and trailing  ",
+      "ﬁle ﬂow ﬀ", "ＦＵＬＬ　ＷＩＤＴＨ　ｔｅｘｔ１２３", "①②③ ⅷ ㎏ ™ ½", "ｶﾀｶﾅ ﾃﾞ",
+      "emoji 🦀🦀 and 漢字かな交じり文 — “quotes”", "e\u{301}cole cafe\u{301} naïve", "Ω Å K",
+      "tab\tseparated\u{00A0}nbsp\u{2003}emspace\u{200B}zwsp", "\u{FEFF}bom", "a\u{0}b\u{7}c",
+      "x86_64-linux-gnu libfoo.so.6 (>= 2.36) https://example.org/~user?q=1&r=2",
+      String(repeating: "🦀", count: 40), String(repeating: "database ", count: 500),
+    ].map { Array($0.utf8) }
+    cases.append([0x61, 0xFF, 0x62])  // a stray byte
+    cases.append([0xE2, 0x96])  // truncated "▁"
+    cases.append([0xC0, 0xAF, 0x20, 0x61])  // overlong "/"
+    cases.append([0xED, 0xA0, 0x80, 0x61])  // a UTF-16 surrogate encoded in UTF-8
+    cases.append([0xF4, 0x90, 0x80, 0x80])  // above U+10FFFF
+    cases.append(Array("▁▁ already ▁escaped▁".utf8))
+    let scratch = UnigramTokenizer.Scratch()
+    for bytes in cases {
+      #expect(nativeIDs(bytes, scratch) == (try referenceIDs(bytes)), "\(bytes.prefix(40))")
+    }
+  }
+
+  @Test func scratchReuseAcrossLengthsGivesStableIDs() {
+    let scratch = UnigramTokenizer.Scratch()
+    let long = Array(String(repeating: "embedded database server ", count: 100).utf8)
+    let short = Array("network".utf8)
+    let first = nativeIDs(short, scratch)
+    _ = nativeIDs(long, scratch)
+    #expect(nativeIDs(short, scratch) == first)
+    #expect(nativeIDs(long, UnigramTokenizer.Scratch()) == nativeIDs(long, scratch))
+  }
+
+  @Test func malformedModelBytesAreTypedErrors() throws {
+    let junk: [UInt8] = [0x0A, 0xFF, 0xFF, 0xFF, 0x0F]  // field 1, length beyond the buffer
+    #expect(throws: SentencePieceError.self) { try junk.withUnsafeBytes { _ = try UnigramTokenizer(modelBytes: $0) } }
+    let empty: [UInt8] = []
+    #expect(throws: SentencePieceError.self) { try empty.withUnsafeBytes { _ = try UnigramTokenizer(modelBytes: $0) } }
+  }
+}
