@@ -4,7 +4,7 @@
 # Both install the Debian packages Quiver needs, quietly and only when one is missing.
 
 SWIFT ?= swift
-APT_PACKAGES := liblmdb-dev libsentencepiece-dev sentencepiece
+APT_PACKAGES := liblmdb-dev libsentencepiece-dev libxxhash-dev sentencepiece
 QUIVER := .build/release/quiver
 
 .PHONY: deps build test demo bench clean
@@ -22,19 +22,30 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product quiver
 
+# Tests run on the release build: what ships is what is tested, and the zero-allocation invariant
+# (EmbedAllocationTests) holds only where the optimiser has removed debug-build temporaries.
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
 
 demo: build
-	@echo "== Tokenising three Debian package descriptions with the fixture SentencePiece model"
+	@echo "== The fixture model (256-d, PQ M=64, distilled from all-MiniLM-L6-v2)"
+	@$(QUIVER) model info
+	@echo
+	@echo "== Tokenising three Debian package descriptions with the model's SentencePiece vocabulary"
 	@$(QUIVER) tokenize \
 	  "lightweight SMTP client with support for server profiles" \
 	  "Python bindings for the GTK widget toolkit" \
 	  "fast, scalable, distributed revision control system"
 	@echo
-	@echo "== Distance kernels at d = 256: SIMD against a plain scalar loop"
-	@$(QUIVER) bench kernels --dimensions 256
+	@echo "== Embedding them (256-d unit vectors; lines cut to 140 characters)"
+	@$(QUIVER) embed --json \
+	  "lightweight SMTP client with support for server profiles" \
+	  "Python bindings for the GTK widget toolkit" \
+	  "fast, scalable, distributed revision control system" | cut -c1-140
+	@echo
+	@echo "== Embedding speed on the fixture corpus (single thread; 2-thread batch)"
+	@$(QUIVER) bench embed --passes 1
 
 # Benchmarks with the CPU tuning switch (see Package.swift); a separate build folder keeps the
 # portable build of `make test` untouched.

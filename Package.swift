@@ -26,6 +26,12 @@ let package = Package(
       pkgConfig: "lmdb",
       providers: [.apt(["liblmdb-dev"])]
     ),
+    // libxxhash from Debian (`libxxhash-dev`): XXH3 checksums and content hashes.
+    .systemLibrary(
+      name: "CXXHash",
+      pkgConfig: "libxxhash",
+      providers: [.apt(["libxxhash-dev"])]
+    ),
     // A small C++ shim with `extern "C"` entry points over the system libsentencepiece.
     .target(
       name: "CSentencePiece",
@@ -35,18 +41,20 @@ let package = Package(
     // SIMD distance kernels and their scalar references; no dependencies.
     .target(name: "QuiverKernels", swiftSettings: cpuTuning),
     // The library: tokenizer, LMDB layer, model, index, store, cache.
-    .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "QuiverKernels"], swiftSettings: cpuTuning),
+    .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "CXXHash", "QuiverKernels"], swiftSettings: cpuTuning),
+    // Allocation counting for `quiver bench` (interposes malloc; linked into the CLI only).
+    .target(name: "CAllocationCounter"),
     // The command-line tool.
     .executableTarget(
       name: "quiver",
       dependencies: [
-        "Quiver", "QuiverKernels",
+        "Quiver", "QuiverKernels", "CAllocationCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: cpuTuning
     ),
     .testTarget(name: "QuiverKernelsTests", dependencies: ["QuiverKernels"]),
-    .testTarget(name: "QuiverTests", dependencies: ["Quiver"]),
+    .testTarget(name: "QuiverTests", dependencies: ["Quiver", "CAllocationCounter"]),
   ],
   cxxLanguageStandard: .cxx17
 )

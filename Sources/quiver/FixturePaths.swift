@@ -17,6 +17,8 @@ enum FixturePaths {
     return source + "/fixtures"
   }
 
+  /// The default static model: 256-d, product-quantised.
+  static var model: String { directory + "/quiver-256d-pq.qvm" }
   /// The SentencePiece model trained on the Debian descriptions.
   static var sentencePieceModel: String { directory + "/debian-unigram-32k.model" }
   /// The committed slice of the Debian descriptions corpus (JSONL).

@@ -5,6 +5,6 @@ struct QuiverCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "quiver",
     abstract: "A memory-mapped embedding store and nearest-neighbour index with its own static text embedder.",
-    subcommands: [TokenizeCommand.self, BenchCommand.self]
+    subcommands: [EmbedCommand.self, ModelCommand.self, TokenizeCommand.self, BenchCommand.self]
   )
 }

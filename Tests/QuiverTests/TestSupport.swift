@@ -15,6 +15,11 @@ enum Fixtures {
   static var sentencePieceModel: String { directory + "/debian-unigram-32k.model" }
   static var sentences: String { directory + "/debian-sentences.txt" }
   static var sentenceIDs: String { directory + "/debian-sentences.spm-ids.txt" }
+  static var corpus: String { directory + "/debian-descriptions.jsonl" }
+  static var model256PQ: String { directory + "/quiver-256d-pq.qvm" }
+  static var model64PQ: String { directory + "/quiver-64d-pq.qvm" }
+  static var model32F16: String { directory + "/quiver-32d-f16.qvm" }
+  static func reference(_ name: String) -> String { directory + "/reference-\(name).npy" }
 
   /// The lines of a text file.
   static func lines(_ path: String) throws -> [String] {
@@ -34,6 +39,13 @@ enum Fixtures {
     }
     return bytes
   }
+}
+
+/// Writes `bytes` to `path`.
+func writeBytes(_ bytes: [UInt8], to path: String) throws {
+  guard let file = fopen(path, "wb") else { throw TestFailure("cannot create \(path)") }
+  defer { fclose(file) }
+  guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw TestFailure("short write to \(path)") }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

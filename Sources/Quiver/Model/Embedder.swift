@@ -1,0 +1,100 @@
+import QuiverKernels
+
+/// Embeds texts with a ``StaticModel``, reusing its own scratch buffers: after the first calls have
+/// grown them, embedding allocates nothing. Not thread-safe: one embedder per thread.
+///
+/// The path, as in Model2Vec: tokenise → for each token t, acc += wₜ · vₜ (vₜ decoded from PQ codes
+/// on the fly) → acc / ‖acc‖. A text whose tokens all have weight 0 (or no tokens) embeds to zeros.
+public final class Embedder {
+  /// The model this embedder reads.
+  public let model: StaticModel
+  /// The dimension of the vectors it produces.
+  public let outputDimension: Int
+
+  private var ids: [Int32] = []
+  private let tokenizerScratch = UnigramTokenizer.Scratch()
+  private let accumulator: UnsafeMutableBufferPointer<Float>
+  // The tokens that contribute (in the vocabulary, weight ≠ 0) and their weights; grown, never shrunk.
+  private var liveTokens: UnsafeMutableBufferPointer<Int32> = .allocate(capacity: 256)
+  private var liveWeights: UnsafeMutableBufferPointer<Float> = .allocate(capacity: 256)
+
+  init(model: StaticModel, outputDimension: Int) {
+    self.model = model
+    self.outputDimension = outputDimension
+    accumulator = .allocate(capacity: max(outputDimension, 8))
+    ids.reserveCapacity(256)
+  }
+
+  deinit {
+    accumulator.deallocate()
+    liveTokens.deallocate()
+    liveWeights.deallocate()
+  }
+
+  /// The token ids of the last embedded text.
+  public var lastTokenIDs: [Int32] { ids }
+
+  /// Embeds `text` into `output` (which must hold `outputDimension` floats).
+  /// - Returns: the number of tokens.
+  @discardableResult
+  public func embed(_ text: String, into output: UnsafeMutableBufferPointer<Float>) throws -> Int {
+    precondition(output.count >= outputDimension, "output buffer too small")
+    try tokenize(text)
+    ids.withUnsafeBufferPointer { aggregate($0, into: output) }
+    return ids.count
+  }
+
+  /// Tokenises `text` into ``lastTokenIDs`` with the model's native encoder when it has one (no
+  /// allocation), else with libsentencepiece — the first step of ``embed(_:into:)``.
+  /// - Returns: the number of tokens.
+  @discardableResult
+  public func tokenize(_ text: String) throws -> Int {
+    if let native = model.nativeTokenizer {
+      native.encode(text, scratch: tokenizerScratch, into: &ids)
+    } else {
+      try model.tokenizer.encode(text, into: &ids)
+    }
+    return ids.count
+  }
+
+  /// Embeds an already tokenised text (ids from this model's tokenizer) into `output`: the part of
+  /// the path after tokenisation. Ids outside the vocabulary are skipped.
+  public func embed(tokenIDs: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<Float>) {
+    precondition(output.count >= outputDimension, "output buffer too small")
+    aggregate(tokenIDs, into: output)
+  }
+
+  /// Aggregates the token vectors of `tokens` (the weighted mean, normalised) into `output`.
+  private func aggregate(_ tokens: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<Float>) {
+    let d = outputDimension
+    if tokens.count > liveTokens.count {
+      liveTokens.deallocate()
+      liveWeights.deallocate()
+      liveTokens = .allocate(capacity: tokens.count * 2)
+      liveWeights = .allocate(capacity: tokens.count * 2)
+    }
+    // Keep the tokens that contribute: in the vocabulary, with a non-zero weight.
+    let weights = model.weights
+    let vocabulary = model.vectors.count
+    var n = 0
+    for id in tokens {
+      let t = Int(id)
+      guard t >= 0, t < vocabulary else { continue }
+      let w = weights[t]
+      if w == 0 { continue }
+      liveTokens[n] = id
+      liveWeights[n] = w
+      n += 1
+    }
+    // acc = Σₜ wₜ · vₜ
+    let acc = accumulator.baseAddress!
+    model.vectors.weightedSum(
+      tokens: UnsafeBufferPointer(rebasing: liveTokens[..<n]), weights: UnsafeBufferPointer(rebasing: liveWeights[..<n]),
+      into: acc, dimension: d)
+    // v = acc / ‖acc‖ (the 1/Σw of a mean cancels in the normalisation)
+    let accumulated = UnsafeBufferPointer(start: acc, count: d)
+    let norm2 = Kernels.dot(accumulated, accumulated)
+    let scale: Float = norm2 > 0 ? 1 / norm2.squareRoot() : 0
+    for i in 0..<d { output[i] = acc[i] * scale }
+  }
+}

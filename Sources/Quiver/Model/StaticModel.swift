@@ -1,0 +1,169 @@
+import Dispatch
+import Synchronization
+
+#if _endian(big)
+  #error("Quiver model files are little-endian; big-endian hosts are not supported")
+#endif
+
+/// A static embedding model, ready to embed: the memory-mapped model file, its SentencePiece
+/// tokenizer, and read access to its token vectors. Immutable and shared by every thread; each
+/// thread embeds through its own ``Embedder`` (which owns the scratch buffers).
+public final class StaticModel: @unchecked Sendable {
+  /// The validated model file.
+  public let file: ModelFile
+  /// The tokenizer carried in the model file (libsentencepiece): the authority on ids.
+  public let tokenizer: SentencePieceTokenizer
+  /// The native, allocation-free encoder of the same model, giving the same ids; nil when the
+  /// model uses a feature it does not implement (embedders then use ``tokenizer``).
+  public let nativeTokenizer: UnigramTokenizer?
+  /// The model's native output dimension.
+  public var dimension: Int { file.dimension }
+  /// Whether token vectors are read from a decoded f32 table instead of the mapped file.
+  public let usesDecodedTable: Bool
+
+  let vectors: TokenVectors
+  let weights: UnsafePointer<Float>
+  private let decoded: UnsafeMutableBufferPointer<Float>?
+
+  /// Opens the model file at `path`.
+  /// - Parameters:
+  ///   - decodeToFloatTable: decode every token vector once into an f32 table on the heap
+  ///     (V × D × 4 bytes) and embed from it, instead of decoding PQ codes (or f16) per token.
+  /// - Throws: ``ModelFileError`` for a bad file, ``EmbedderError`` for an unsupported aggregator.
+  public init(path: String, verification: ModelFile.Verification = .full, decodeToFloatTable: Bool = false) throws {
+    let file = try ModelFile(path: path, verification: verification)
+    guard file.aggregator == .mean else { throw EmbedderError.unsupportedAggregator(file.aggregator.description) }
+    let tokenizer: SentencePieceTokenizer
+    do {
+      tokenizer = try SentencePieceTokenizer(bytes: file.bytes(of: .tokenizer)!)
+    } catch {
+      throw ModelFileError.tokenizerMismatch("\(error)")
+    }
+    guard tokenizer.vocabularySize == file.vocabularySize else {
+      throw ModelFileError.tokenizerMismatch("tokenizer has \(tokenizer.vocabularySize) pieces, header \(file.vocabularySize)")
+    }
+    func floats<T>(_ kind: ModelFormat.SectionKind, as _: T.Type) -> UnsafePointer<T> {
+      file.bytes(of: kind)!.baseAddress!.assumingMemoryBound(to: T.self)
+    }
+    let mapped: TokenVectors
+    if file.isQuantized {
+      mapped = TokenVectors(
+        storage: .pq(codebook: floats(.codebook, as: Float.self), codes: floats(.codes, as: UInt8.self),
+                     m: file.subspaceCount, sub: file.dimension / file.subspaceCount),
+        dimension: file.dimension, count: file.vocabularySize)
+    } else if file.section(.embeddings)!.elementType == .float16 {
+      mapped = TokenVectors(storage: .float16(floats(.embeddings, as: Float16.self)), dimension: file.dimension, count: file.vocabularySize)
+    } else {
+      mapped = TokenVectors(storage: .float32(floats(.embeddings, as: Float.self)), dimension: file.dimension, count: file.vocabularySize)
+    }
+    self.file = file
+    self.tokenizer = tokenizer
+    nativeTokenizer = try? UnigramTokenizer(modelBytes: file.bytes(of: .tokenizer)!)
+    self.weights = floats(.weights, as: Float.self)
+    self.usesDecodedTable = decodeToFloatTable
+    if decodeToFloatTable {
+      let table = mapped.decodedTable()
+      let owned = UnsafeMutableBufferPointer<Float>.allocate(capacity: table.count)
+      _ = owned.initialize(from: table)
+      decoded = owned
+      vectors = TokenVectors(storage: .float32(UnsafePointer(owned.baseAddress!)), dimension: file.dimension, count: file.vocabularySize)
+    } else {
+      decoded = nil
+      vectors = mapped
+    }
+  }
+
+  deinit { decoded?.deallocate() }
+
+  /// The output dimensions this model can produce: its native dimension, and when the file is
+  /// truncatable every dimension in [32, native] (for PQ, a whole number of sub-spaces).
+  public func validate(outputDimension: Int) throws {
+    let native = dimension
+    if outputDimension == native { return }
+    guard file.flags.contains(.truncatable) else {
+      throw EmbedderError.unsupportedDimension(requested: outputDimension, native: native, reason: "the model is not truncatable")
+    }
+    guard (32...native).contains(outputDimension) else {
+      throw EmbedderError.unsupportedDimension(requested: outputDimension, native: native, reason: "must be in 32...\(native)")
+    }
+    if case .pq(_, _, _, let sub) = vectors.storage, outputDimension % sub != 0 {
+      throw EmbedderError.unsupportedDimension(requested: outputDimension, native: native, reason: "must be a multiple of the PQ sub-space size \(sub)")
+    }
+  }
+
+  /// A new embedder with its own scratch buffers, producing `outputDimension`-d vectors (default:
+  /// native).
+  public func makeEmbedder(outputDimension: Int? = nil) throws -> Embedder {
+    let d = outputDimension ?? dimension
+    try validate(outputDimension: d)
+    return Embedder(model: self, outputDimension: d)
+  }
+
+  /// Embeds one text into a new array (allocates; use an ``Embedder`` on hot paths).
+  public func embed(_ text: String) throws -> [Float] {
+    let embedder = try makeEmbedder()
+    var out = [Float](repeating: 0, count: dimension)
+    try out.withUnsafeMutableBufferPointer { _ = try embedder.embed(text, into: $0) }
+    return out
+  }
+
+  /// Embeds `texts` into one row-major array of `texts.count × outputDimension` floats, preserving
+  /// order. Batches of at least `parallelThreshold` texts are split over `threads` threads, each with
+  /// its own embedder.
+  public func embed(batch texts: [String], outputDimension: Int? = nil, threads: Int = 2,
+                    parallelThreshold: Int = 64) throws -> [Float] {
+    let d = outputDimension ?? dimension
+    try validate(outputDimension: d)
+    var out = [Float](repeating: 0, count: texts.count * d)
+    let workers = texts.count >= parallelThreshold ? max(1, threads) : 1
+    let failure = FirstError()
+    out.withUnsafeMutableBufferPointer { buffer in
+      let base = OutputRows(base: buffer.baseAddress!)
+      // Workers claim chunks of 64 texts from a shared counter, so a slow core never leaves the
+      // other idle at the end.
+      let next = ChunkCounter()
+      let chunk = 64
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let embedder = Embedder(model: self, outputDimension: d)
+        do {
+          while true {
+            let start = next.claim(chunk)
+            guard start < texts.count else { return }
+            for i in start..<min(texts.count, start + chunk) {
+              _ = try embedder.embed(texts[i], into: UnsafeMutableBufferPointer(start: base.base + i * d, count: d))
+            }
+          }
+        } catch {
+          failure.record(error)
+        }
+      }
+    }
+    if let error = failure.error { throw error }
+    return out
+  }
+}
+
+/// The output rows of a parallel batch: each worker writes only its own rows.
+struct OutputRows: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Float>
+}
+
+/// The next unclaimed index of a parallel batch.
+final class ChunkCounter: Sendable {
+  private let value = Atomic<Int>(0)
+
+  /// Claims `count` indices; returns the first.
+  func claim(_ count: Int) -> Int { value.wrappingAdd(count, ordering: .relaxed).oldValue }
+}
+
+/// The first error raised by any worker of a parallel batch.
+final class FirstError: @unchecked Sendable {
+  private let lock = DispatchSemaphore(value: 1)
+  private(set) var error: Error?
+
+  func record(_ error: Error) {
+    lock.wait()
+    if self.error == nil { self.error = error }
+    lock.signal()
+  }
+}

@@ -1,0 +1,105 @@
+import Quiver
+import QuiverKernels
+import Testing
+import CAllocationCounter
+
+@Suite struct StaticEmbedderTests {
+  /// Swift's embeddings agree with the numpy reference (tools/distill/reference.py) on 1,000 real
+  /// sentences, for the PQ model (decoding codes per token, and through the decoded f32 table) and
+  /// for the unquantised f16 model.
+  @Test(arguments: [
+    ("256d-pq", Fixtures.model256PQ, false), ("256d-pq", Fixtures.model256PQ, true),
+    ("32d-f16", Fixtures.model32F16, false), ("32d-f16", Fixtures.model32F16, true),
+  ])
+  func matchesTheNumpyReference(name: String, path: String, decoded: Bool) throws {
+    let model = try StaticModel(path: path, decodeToFloatTable: decoded)
+    let reference = try NPYFile(path: Fixtures.reference(name))
+    let sentences = try Fixtures.lines(Fixtures.sentences)
+    #expect(reference.rows >= 1000)
+    #expect(reference.columns == model.dimension)
+    let embedder = try model.makeEmbedder()
+    var vector = [Float](repeating: 0, count: model.dimension)
+    var worst: Float = 1
+    for i in 0..<reference.rows {
+      try vector.withUnsafeMutableBufferPointer { _ = try embedder.embed(sentences[i], into: $0) }
+      let cosine = vector.withUnsafeBufferPointer { Kernels.cosine($0, reference.row(i)) }
+      worst = min(worst, cosine)
+      if cosine < 0.9999 { Issue.record("sentence \(i) \"\(sentences[i])\": cosine \(cosine)") }
+    }
+    #expect(worst >= 0.9999)
+  }
+
+  @Test func vectorsAreUnitLength() throws {
+    let model = try StaticModel(path: Fixtures.model256PQ)
+    for text in ["network file system", "Python bindings for GTK", "a"] {
+      let v = try model.embed(text)
+      let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      #expect(abs(norm - 1) < 1e-5)
+    }
+  }
+
+  @Test func relatedTextsAreCloserThanUnrelatedOnes() throws {
+    let model = try StaticModel(path: Fixtures.model256PQ)
+    let mail = try model.embed("mail transfer agent for sending email")
+    let smtp = try model.embed("SMTP server that delivers electronic mail")
+    let game = try model.embed("real-time strategy game of ancient warfare")
+    func cos(_ a: [Float], _ b: [Float]) -> Float { a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { Kernels.cosine(x, $0) } } }
+    #expect(cos(mail, smtp) > cos(mail, game) + 0.1)
+  }
+
+  @Test func batchEqualsOneByOneInOrder() throws {
+    let model = try StaticModel(path: Fixtures.model256PQ)
+    let sentences = Array(try Fixtures.lines(Fixtures.sentences).prefix(300))
+    let flat = try model.embed(batch: sentences, threads: 2, parallelThreshold: 64)
+    #expect(flat.count == sentences.count * 256)
+    for i in [0, 1, 149, 150, 151, 299] {
+      #expect(Array(flat[(i * 256)..<((i + 1) * 256)]) == (try model.embed(sentences[i])))
+    }
+  }
+
+  @Test func truncationKeepsTheLeadingDimensions() throws {
+    let model = try StaticModel(path: Fixtures.model256PQ)
+    let full = try model.embed("distributed revision control system")
+    let embedder = try model.makeEmbedder(outputDimension: 64)
+    var short = [Float](repeating: 0, count: 64)
+    try short.withUnsafeMutableBufferPointer { _ = try embedder.embed("distributed revision control system", into: $0) }
+    let prefixNorm = full.prefix(64).reduce(0) { $0 + $1 * $1 }.squareRoot()
+    for i in 0..<64 { #expect(abs(short[i] - full[i] / prefixNorm) < 1e-5) }
+  }
+
+  @Test func unsupportedDimensionsAreTypedErrors() throws {
+    let model = try StaticModel(path: Fixtures.model256PQ)
+    #expect(throws: EmbedderError.self) { _ = try model.makeEmbedder(outputDimension: 16) }
+    #expect(throws: EmbedderError.self) { _ = try model.makeEmbedder(outputDimension: 300) }
+    #expect(throws: EmbedderError.self) { _ = try model.makeEmbedder(outputDimension: 102) }  // not a multiple of 4
+    _ = try model.makeEmbedder(outputDimension: 128)
+  }
+
+  @Test func textOfOnlyUnknownOrEmptyTokensEmbedsToZeros() throws {
+    let model = try StaticModel(path: Fixtures.model256PQ)
+    #expect(try model.embed("").allSatisfy { $0 == 0 })
+  }
+}
+
+/// INV-E2: in steady state an embed call allocates nothing (tokenise, look up, aggregate, normalise).
+@Suite struct EmbedAllocationTests {
+  @Test func embeddingAllocatesNothingOnceWarm() throws {
+    let model = try StaticModel(path: Fixtures.model256PQ)
+    let embedder = try model.makeEmbedder()
+    let sentences = try Fixtures.lines(Fixtures.sentences)
+    var out = [Float](repeating: 0, count: embedder.outputDimension)
+    try out.withUnsafeMutableBufferPointer { buffer in
+      for s in sentences { try embedder.embed(s, into: buffer) }  // grow every scratch buffer
+      // The counter itself works: an array allocation is seen.
+      qac_start()
+      blackHoleArray([Int](repeating: 1, count: 100))
+      #expect(qac_stop() >= 1)
+      qac_start()
+      for s in sentences { try embedder.embed(s, into: buffer) }
+      let allocations = qac_stop()
+      #expect(allocations == 0, "\(allocations) allocations in \(sentences.count) embeds")
+    }
+  }
+}
+
+@inline(never) func blackHoleArray(_ a: [Int]) { precondition(a.count > 0) }
