@@ -5,6 +5,9 @@ struct QuiverCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "quiver",
     abstract: "A memory-mapped embedding store and nearest-neighbour index with its own static text embedder.",
-    subcommands: [EmbedCommand.self, ModelCommand.self, TokenizeCommand.self, BenchCommand.self]
+    subcommands: [
+      IngestCommand.self, QueryCommand.self, SpacesCommand.self, StatsCommand.self, DeleteCommand.self,
+      ExportCommand.self, EmbedCommand.self, ModelCommand.self, TokenizeCommand.self, BenchCommand.self,
+    ]
   )
 }

@@ -1,0 +1,268 @@
+import QuiverKernels
+
+/// One embedding space of a ``Store``: its vectors, its rows (passage → document), and its exact
+/// index, a sequential SIMD scan of the memory-mapped vector chunks.
+public final class Space: @unchecked Sendable {
+  /// Rows per vector chunk (a chunk of 256-d f32 rows is 1 MiB, one LMDB overflow run).
+  public static let rowsPerChunk = 1024
+  /// At most this many documents go into one write transaction.
+  public static let maximumBatch = 1000
+
+  public unowned let store: Store
+  public let key: SpaceKey
+  public let metric: Metric
+  let number: UInt32
+  let vectors: LMDBDatabase
+  let rows: LMDBDatabase
+  let dead: LMDBDatabase
+
+  init(store: Store, number: UInt32, key: SpaceKey, metric: Metric) throws {
+    self.store = store
+    self.number = number
+    self.key = key
+    self.metric = metric
+    let names = SpaceDatabases(number: number)
+    (vectors, rows, dead) = try store.env.read { txn in
+      (try txn.openDatabase(named: names.vectors), try txn.openDatabase(named: names.rows),
+       try txn.openDatabase(named: names.dead))
+    }
+  }
+
+  /// The vectors' dimension.
+  public var dimension: Int { key.dimension }
+
+  // MARK: Ingest
+
+  /// What an ingest did.
+  public struct IngestSummary: Sendable, Equatable {
+    public var documents = 0
+    /// Documents whose text was already stored unchanged in this space.
+    public var unchanged = 0
+    /// Documents whose earlier text (and rows) were replaced.
+    public var replaced = 0
+    public var passages = 0
+  }
+
+  /// Embeds and stores `documents` with `model` (whose content hash and dimension must be this
+  /// space's), `maximumBatch` documents per write transaction; texts are split into passages by
+  /// `splitter`. `progress` is called after each committed batch with the documents done so far.
+  /// Re-ingesting an id with the same text changes nothing; with a new text its old passages are
+  /// tombstoned (in every space) and the new ones added, in the same transaction.
+  @discardableResult
+  public func ingest(
+    _ documents: [Document], model: StaticModel, splitter: PassageSplitter = PassageSplitter(),
+    progress: ((Int) -> Void)? = nil
+  ) throws -> IngestSummary {
+    guard SpaceKey(model: model, dimension: dimension) == key else {
+      throw StoreError.modelMismatch(space: key.description, model: "qvm:" + model.file.contentHashHex)
+    }
+    for d in documents { try d.validate() }
+    var summary = IngestSummary()
+    var start = 0
+    while start < documents.count {
+      let batch = Array(documents[start..<min(documents.count, start + Self.maximumBatch)])
+      let passages = batch.map { splitter.passages(of: $0.text) }
+      var texts: [String] = []
+      for (doc, ps) in zip(batch, passages) {
+        let utf8 = Array(doc.text.utf8)
+        for p in ps { texts.append(String(decoding: utf8[p.utf8Range], as: UTF8.self)) }
+      }
+      let flat = try model.embed(batch: texts, outputDimension: dimension)
+      let s = try write(batch, passages: passages, vectors: flat)
+      summary.documents += s.documents
+      summary.unchanged += s.unchanged
+      summary.replaced += s.replaced
+      summary.passages += s.passages
+      start += batch.count
+      progress?(start)
+    }
+    return summary
+  }
+
+  /// Stores documents whose passage vectors were computed elsewhere (an external model): one
+  /// passage per document spanning its whole text, `vectors` row-major, one row per document.
+  @discardableResult
+  public func ingest(_ documents: [Document], vectors: [Float]) throws -> IngestSummary {
+    guard vectors.count == documents.count * dimension else {
+      throw StoreError.wrongDimension(expected: dimension, actual: documents.isEmpty ? vectors.count : vectors.count / documents.count)
+    }
+    for d in documents { try d.validate() }
+    var summary = IngestSummary()
+    var start = 0
+    while start < documents.count {
+      let end = min(documents.count, start + Self.maximumBatch)
+      let batch = Array(documents[start..<end])
+      var rowsOfBatch = Array(vectors[(start * dimension)..<(end * dimension)])
+      if metric == .cosine { Self.normalizeRows(&rowsOfBatch, dimension) }
+      let passages = batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }
+      let s = try write(batch, passages: passages, vectors: rowsOfBatch)
+      summary.documents += s.documents
+      summary.unchanged += s.unchanged
+      summary.replaced += s.replaced
+      summary.passages += s.passages
+      start = end
+    }
+    return summary
+  }
+
+  static func normalizeRows(_ v: inout [Float], _ d: Int) {
+    for r in 0..<(v.count / d) {
+      var n: Float = 0
+      for i in 0..<d { n += v[r * d + i] * v[r * d + i] }
+      let s: Float = n > 0 ? 1 / n.squareRoot() : 0
+      for i in 0..<d { v[r * d + i] *= s }
+    }
+  }
+
+  /// One write transaction: documents, their row records, their vectors appended to the chunks,
+  /// the space record. Runs again from scratch if LMDB grows the map, so it touches nothing else.
+  private func write(_ batch: [Document], passages: [[Passage]], vectors flat: [Float]) throws -> IngestSummary {
+    let d = dimension
+    let spaceKeyBytes = Array(key.description.utf8)
+    return try store.env.write { txn in
+      guard var record = try Store.spaceRecord(txn, store.spacesDB, key) else {
+        throw StoreError.unknownSpace(key.description)
+      }
+      var summary = IngestSummary()
+      var pending: [Float] = []  // rows to append, in row order from record.rowCount
+      pending.reserveCapacity(flat.count)
+      let firstNewRow = record.rowCount
+      var offset = 0
+      for (doc, ps) in zip(batch, passages) {
+        let text = Array(doc.text.utf8)
+        let metadata = Array((doc.metadataJSON ?? "").utf8)
+        let hash = Store.textHash(text)
+        let vectorsOfDoc = flat[(offset * d)..<((offset + ps.count) * d)]
+        offset += ps.count
+        summary.documents += 1
+        var keptRows: [DocumentRecord.Rows] = []
+        if let bytes = try txn.get(store.docs, key: Array(doc.id.utf8)) {
+          let old = try DocumentRecord(decoding: bytes)
+          // Tombstoning updates space records in the database: store ours first, re-read after.
+          try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
+          if old.textHash == hash && old.text == text {
+            if old.rows.contains(where: { $0.space == number }) && old.metadata == metadata {
+              summary.unchanged += 1
+              continue
+            }
+            keptRows = old.rows.filter { $0.space != number }
+            try store.tombstone(old.rows.filter { $0.space == number }, txn)
+          } else {
+            try store.tombstone(old.rows, txn)
+            summary.replaced += 1
+          }
+          // The tombstones may have changed this space's live count.
+          record = try Store.spaceRecord(txn, store.spacesDB, key)!
+        }
+        let first = record.rowCount
+        for p in ps {
+          let row = RowRecord(deleted: false, passage: UInt32(p.index), utf8Range: p.utf8Range, documentID: doc.id)
+          try txn.put(rows, key: BigEndianKey(record.rowCount), value: row.encoded())
+          record.rowCount += 1
+          record.liveCount += 1
+        }
+        pending.append(contentsOf: vectorsOfDoc)
+        summary.passages += ps.count
+        keptRows.append(DocumentRecord.Rows(space: number, first: first, count: UInt32(ps.count)))
+        let docRecord = DocumentRecord(textHash: hash, text: text, metadata: metadata, rows: keptRows)
+        try txn.put(store.docs, key: Array(doc.id.utf8), value: docRecord.encoded())
+      }
+      try appendVectors(pending, from: firstNewRow, txn)
+      try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
+      return summary
+    }
+  }
+
+  /// Appends rows `from…` to the chunks: each touched chunk is rewritten once, existing rows first.
+  private func appendVectors(_ pending: [Float], from firstRow: UInt64, _ txn: LMDBTransaction) throws {
+    let d = dimension
+    let count = pending.count / d
+    guard count > 0 else { return }
+    let perChunk = UInt64(Self.rowsPerChunk)
+    var row = firstRow
+    var done = 0
+    while done < count {
+      let chunk = row / perChunk
+      let inChunk = Int(row % perChunk)
+      let take = min(count - done, Self.rowsPerChunk - inChunk)
+      let existing = try txn.get(vectors, key: BigEndianKey(chunk)).map { Array($0) } ?? []
+      guard existing.count == inChunk * d * 4 else {
+        throw StoreError.corruptRecord("vector chunk \(chunk) holds \(existing.count) bytes, expected \(inChunk * d * 4)")
+      }
+      let out = try txn.reserve(vectors, key: BigEndianKey(chunk), count: (inChunk + take) * d * 4)
+      existing.withUnsafeBytes { out.copyMemory(from: $0) }
+      pending.withUnsafeBytes { src in
+        let bytes = UnsafeRawBufferPointer(rebasing: src[(done * d * 4)..<((done + take) * d * 4)])
+        UnsafeMutableRawBufferPointer(rebasing: out[existing.count...]).copyMemory(from: bytes)
+      }
+      done += take
+      row += UInt64(take)
+    }
+  }
+
+  // MARK: Search
+
+  /// A search hit: the passage's document, score (cosine/dot: similarity; l2: −distance²), and text.
+  public struct Hit: Sendable, Equatable {
+    public var id: String
+    public var score: Float
+    public var passage: Int
+    /// The passage's text.
+    public var text: String
+    public var row: UInt64
+  }
+
+  /// The `k` nearest passages to `query` by an exact scan of every live row.
+  /// - Throws: ``StoreError/wrongDimension(expected:actual:)`` when `query.count != dimension`.
+  public func search(vector query: [Float], k: Int = 10) throws -> [Hit] {
+    guard query.count == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: query.count) }
+    precondition(k > 0, "k must be positive")
+    var q = query
+    if metric == .cosine { Self.normalizeRows(&q, dimension) }
+    let d = dimension
+    let rowBytes = d * 4
+    return try store.env.read { txn in
+      var top = TopK(k: k)
+      try q.withUnsafeBufferPointer { qp in
+        try txn.withCursor(vectors) { cursor in
+          try cursor.forEach { entry in
+            guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
+            let deadBits = try txn.get(dead, key: BigEndianKey(chunk))
+            let n = entry.value.count / rowBytes
+            let base = entry.value.baseAddress!.assumingMemoryBound(to: Float.self)
+            let firstRow = chunk * UInt64(Self.rowsPerChunk)
+            for i in 0..<n {
+              if let deadBits, deadBits[i / 8] & (1 << UInt8(i % 8)) != 0 { continue }
+              let v = UnsafeBufferPointer(start: base + i * d, count: d)
+              let score = metric == .l2 ? -Kernels.squaredL2(qp, v) : Kernels.dot(qp, v)
+              top.offer(score, row: firstRow + UInt64(i))
+            }
+            return true
+          }
+        }
+      }
+      return try top.sorted().map { hit in
+        guard let bytes = try txn.get(rows, key: BigEndianKey(hit.row)) else { throw StoreError.corruptRecord("row \(hit.row) missing") }
+        let row = try RowRecord(decoding: bytes)
+        guard let docBytes = try txn.get(store.docs, key: Array(row.documentID.utf8)) else {
+          throw StoreError.corruptRecord("document \(row.documentID) of row \(hit.row) missing")
+        }
+        let doc = try DocumentRecord(decoding: docBytes)
+        guard row.utf8Range.upperBound <= doc.text.count else { throw StoreError.corruptRecord("passage range") }
+        return Hit(id: row.documentID, score: hit.score, passage: Int(row.passage),
+                   text: String(decoding: doc.text[row.utf8Range], as: UTF8.self), row: hit.row)
+      }
+    }
+  }
+
+  /// Embeds `text` with `model` (this space's model) and searches.
+  public func search(text: String, model: StaticModel, k: Int = 10) throws -> [Hit] {
+    guard SpaceKey(model: model, dimension: dimension) == key else {
+      throw StoreError.modelMismatch(space: key.description, model: "qvm:" + model.file.contentHashHex)
+    }
+    let embedder = try model.makeEmbedder(outputDimension: dimension)
+    var q = [Float](repeating: 0, count: dimension)
+    try q.withUnsafeMutableBufferPointer { _ = try embedder.embed(text, into: $0) }
+    return try search(vector: q, k: k)
+  }
+}

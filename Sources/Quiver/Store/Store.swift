@@ -1,0 +1,284 @@
+import CXXHash
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A Quiver store: one LMDB environment in a directory holding documents and any number of
+/// embedding spaces, each with its own exact index (layout: `docs/store-layout.md`).
+///
+/// ```swift
+/// let store = try Store.open(at: "/tmp/quiver-store")
+/// let model = try StaticModel(path: "fixtures/quiver-256d-pq.qvm")
+/// let space = try store.space(for: model)
+/// try space.ingest([Document(id: "exim4", text: "mail transfer agent")], model: model)
+/// let hits = try space.search(text: "smtp server", model: model, k: 5)
+/// ```
+///
+/// Thread safety: a `Store` and its `Space`s may be used from any thread; writes are serialised by
+/// LMDB, readers see committed snapshots.
+public final class Store: @unchecked Sendable {
+  /// The format this Quiver writes and the only one it reads.
+  public static let formatVersion: UInt32 = 1
+  /// Recorded in `meta` when a store is created.
+  public static let createdBy = "quiver 0.3"
+
+  /// The store's directory.
+  public let path: String
+  let env: LMDBEnvironment
+  let meta: LMDBDatabase
+  let spacesDB: LMDBDatabase
+  let docs: LMDBDatabase
+
+  private init(path: String, env: LMDBEnvironment, meta: LMDBDatabase, spaces: LMDBDatabase, docs: LMDBDatabase) {
+    self.path = path
+    self.env = env
+    self.meta = meta
+    self.spacesDB = spaces
+    self.docs = docs
+  }
+
+  /// Opens the store in `path`, creating the directory and an empty store when there is none.
+  /// - Throws: ``StoreError/unsupportedFormatVersion(found:supported:)`` for a store of another
+  ///   format (nothing is read or written), ``StoreError/notAStore(path:)`` for an LMDB
+  ///   environment that is not a store, ``LMDBError`` for LMDB failures.
+  public static func open(at path: String) throws -> Store {
+    var options = LMDBEnvironment.Options()
+    options.maxDatabases = 256
+    options.mapSize = 64 << 20
+    let env = try LMDBEnvironment(path: path, options: options)
+    // Check before creating anything: a foreign or newer store must stay untouched.
+    let existing: (hasMeta: Bool, version: UInt32?, entries: Int) = try env.read { txn in
+      let entries = try txn.count(try txn.openDatabase(named: nil))
+      guard let meta = try? txn.openDatabase(named: "meta") else { return (false, nil, entries) }
+      guard let v = try txn.get(meta, key: "format_version") else { return (true, nil, entries) }
+      var r = ByteReader(v, what: "format_version")
+      return (true, try r.u32(), entries)
+    }
+    if let version = existing.version, version != formatVersion {
+      throw StoreError.unsupportedFormatVersion(found: version, supported: formatVersion)
+    }
+    if existing.version == nil && existing.entries > 0 { throw StoreError.notAStore(path: path) }
+    let (meta, spaces, docs) = try env.write { txn in
+      let meta = try txn.openDatabase(named: "meta", flags: .create)
+      let spaces = try txn.openDatabase(named: "spaces", flags: .create)
+      let docs = try txn.openDatabase(named: "docs", flags: .create)
+      if try txn.get(meta, key: "format_version") == nil {
+        var w = ByteWriter()
+        w.u32(formatVersion)
+        try txn.put(meta, key: "format_version", value: w.bytes)
+        try txn.put(meta, key: "created_by", value: Array(createdBy.utf8))
+      }
+      return (meta, spaces, docs)
+    }
+    return Store(path: path, env: env, meta: meta, spaces: spaces, docs: docs)
+  }
+
+  // MARK: Spaces
+
+  /// Every space, in key order.
+  public func spaces() throws -> [SpaceInfo] {
+    try env.read { txn in
+      var out: [SpaceInfo] = []
+      try txn.withCursor(spacesDB) { cursor in
+        try cursor.forEach { entry in
+          out.append(SpaceInfo(try SpaceRecord(decoding: entry.value)))
+          return true
+        }
+      }
+      return out
+    }
+  }
+
+  /// The space `key`.
+  /// - Throws: ``StoreError/unknownSpace(_:)`` when the store has none.
+  public func space(_ key: SpaceKey) throws -> Space {
+    guard let record = try env.read({ txn in try Self.spaceRecord(txn, spacesDB, key) }) else {
+      throw StoreError.unknownSpace(key.description)
+    }
+    return try Space(store: self, number: record.number, key: key, metric: record.metric)
+  }
+
+  /// The space `key`, created (empty, with `metric`) if it does not exist yet.
+  public func createSpace(_ key: SpaceKey, metric: Metric = .cosine) throws -> Space {
+    let record: SpaceRecord = try env.write { txn in
+      if let existing = try Self.spaceRecord(txn, spacesDB, key) { return existing }
+      var highest: UInt32 = 0
+      try txn.withCursor(spacesDB) { cursor in
+        try cursor.forEach { entry in
+          highest = max(highest, try SpaceRecord(decoding: entry.value).number)
+          return true
+        }
+      }
+      let record = SpaceRecord(key: key, number: highest + 1, metric: metric)
+      for suffix in ["vectors", "rows", "dead"] {
+        _ = try txn.openDatabase(named: "space.\(record.number).\(suffix)", flags: .create)
+      }
+      try txn.put(spacesDB, key: Array(key.description.utf8), value: record.encoded())
+      return record
+    }
+    return try Space(store: self, number: record.number, key: key, metric: record.metric)
+  }
+
+  /// The space of a Quiver model at `dimension` (default: native), created if needed (cosine).
+  public func space(for model: StaticModel, dimension: Int? = nil) throws -> Space {
+    let d = dimension ?? model.dimension
+    try model.validate(outputDimension: d)
+    return try createSpace(SpaceKey(model: model, dimension: d), metric: .cosine)
+  }
+
+  static func spaceRecord(_ txn: LMDBTransaction, _ db: LMDBDatabase, _ key: SpaceKey) throws -> SpaceRecord? {
+    try txn.get(db, key: Array(key.description.utf8)).map { try SpaceRecord(decoding: $0) }
+  }
+
+  // MARK: Documents
+
+  /// The stored document `id`, or nil.
+  public func document(id: String) throws -> Document? {
+    try env.read { txn in
+      try txn.get(docs, key: Array(id.utf8)).map { bytes in
+        let record = try DocumentRecord(decoding: bytes)
+        return Document(id: id, text: String(decoding: record.text, as: UTF8.self),
+                        metadataJSON: record.metadata.isEmpty ? nil : String(decoding: record.metadata, as: UTF8.self))
+      }
+    }
+  }
+
+  /// Every stored document, in id (byte) order.
+  public func documents() throws -> [Document] {
+    try env.read { txn in
+      var out: [Document] = []
+      try txn.withCursor(docs) { cursor in
+        try cursor.forEach { entry in
+          let record = try DocumentRecord(decoding: entry.value)
+          out.append(Document(id: String(decoding: entry.key, as: UTF8.self), text: String(decoding: record.text, as: UTF8.self),
+                              metadataJSON: record.metadata.isEmpty ? nil : String(decoding: record.metadata, as: UTF8.self)))
+          return true
+        }
+      }
+      return out
+    }
+  }
+
+  /// Deletes documents and tombstones their rows in every space, in one transaction.
+  /// - Returns: how many of `ids` existed.
+  @discardableResult
+  public func delete(ids: [String]) throws -> Int {
+    try env.write { txn in
+      var deleted = 0
+      for id in ids {
+        guard let bytes = try txn.get(docs, key: Array(id.utf8)) else { continue }
+        let record = try DocumentRecord(decoding: bytes)
+        try tombstone(record.rows, txn)
+        try txn.delete(docs, key: Array(id.utf8))
+        deleted += 1
+      }
+      return deleted
+    }
+  }
+
+  /// Marks rows deleted: their row records, their chunks' dead bitsets, their spaces' live counts.
+  func tombstone(_ rows: [DocumentRecord.Rows], _ txn: LMDBTransaction) throws {
+    for run in rows where run.count > 0 {
+      guard let found = try spaceRecord(number: run.space, txn) else { continue }
+      let key = found.0
+      var record = found.1
+      let names = SpaceDatabases(number: run.space)
+      let rowsDB = try txn.openDatabase(named: names.rows)
+      let deadDB = try txn.openDatabase(named: names.dead)
+      for row in run.first..<(run.first + UInt64(run.count)) {
+        guard let bytes = try txn.get(rowsDB, key: BigEndianKey(row)) else { continue }
+        var rowRecord = try RowRecord(decoding: bytes)
+        if rowRecord.deleted { continue }
+        rowRecord.deleted = true
+        try txn.put(rowsDB, key: BigEndianKey(row), value: rowRecord.encoded())
+        let chunk = row / UInt64(Space.rowsPerChunk)
+        var bits = try txn.get(deadDB, key: BigEndianKey(chunk)).map { Array($0) }
+          ?? [UInt8](repeating: 0, count: Space.rowsPerChunk / 8)
+        let bit = Int(row % UInt64(Space.rowsPerChunk))
+        bits[bit / 8] |= 1 << UInt8(bit % 8)
+        try txn.put(deadDB, key: BigEndianKey(chunk), value: bits)
+        record.liveCount -= 1
+      }
+      try txn.put(spacesDB, key: key, value: record.encoded())
+    }
+  }
+
+  private func spaceRecord(number: UInt32, _ txn: LMDBTransaction) throws -> ([UInt8], SpaceRecord)? {
+    var found: ([UInt8], SpaceRecord)?
+    try txn.withCursor(spacesDB) { cursor in
+      try cursor.forEach { entry in
+        let record = try SpaceRecord(decoding: entry.value)
+        if record.number == number { found = (Array(entry.key), record); return false }
+        return true
+      }
+    }
+    return found
+  }
+
+  // MARK: Statistics
+
+  /// Counts and sizes.
+  public func stats() throws -> StoreStats {
+    let (documents, formatVersion, createdBy): (Int, UInt32, String) = try env.read { txn in
+      var r = ByteReader(try txn.get(meta, key: "format_version")!, what: "format_version")
+      let created = try txn.get(meta, key: "created_by").map { String(decoding: $0, as: UTF8.self) } ?? ""
+      return (try txn.count(docs), try r.u32(), created)
+    }
+    return StoreStats(path: path, formatVersion: formatVersion, createdBy: createdBy, documents: documents,
+                      spaces: try spaces(), fileBytes: Self.fileSize(path + "/data.mdb"), mapBytes: env.mapSize)
+  }
+
+  static func fileSize(_ path: String) -> Int {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int(st.st_size) : 0
+  }
+
+  /// XXH3-64 of UTF-8 text: the "same text" test of re-ingestion.
+  static func textHash(_ bytes: [UInt8]) -> UInt64 {
+    bytes.withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
+  }
+}
+
+/// The database names of space `number`.
+struct SpaceDatabases {
+  let vectors: String
+  let rows: String
+  let dead: String
+
+  init(number: UInt32) {
+    vectors = "space.\(number).vectors"
+    rows = "space.\(number).rows"
+    dead = "space.\(number).dead"
+  }
+}
+
+/// A space as listed by ``Store/spaces()``.
+public struct SpaceInfo: Sendable, Equatable {
+  public let key: SpaceKey
+  public let metric: Metric
+  /// Rows appended, including deleted ones.
+  public let rows: UInt64
+  /// Rows not deleted.
+  public let liveRows: UInt64
+
+  init(_ record: SpaceRecord) {
+    key = record.key
+    metric = record.metric
+    rows = record.rowCount
+    liveRows = record.liveCount
+  }
+}
+
+/// What ``Store/stats()`` reports.
+public struct StoreStats: Sendable {
+  public let path: String
+  public let formatVersion: UInt32
+  public let createdBy: String
+  public let documents: Int
+  public let spaces: [SpaceInfo]
+  /// Size of `data.mdb` on disk.
+  public let fileBytes: Int
+  /// The current map size.
+  public let mapBytes: Int
+}

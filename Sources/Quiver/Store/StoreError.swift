@@ -1,0 +1,30 @@
+/// Why a store operation failed. Every case leaves the store as it was.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The directory holds a store of a format this Quiver does not implement.
+  case unsupportedFormatVersion(found: UInt32, supported: UInt32)
+  /// The directory holds an LMDB environment that is not a Quiver store.
+  case notAStore(path: String)
+  /// No space has this key.
+  case unknownSpace(String)
+  /// A vector's length differs from its space's dimension.
+  case wrongDimension(expected: Int, actual: Int)
+  /// A record in the store could not be decoded (damage, or a bug).
+  case corruptRecord(String)
+  /// A document to ingest is unusable (empty id or text, text too long).
+  case invalidDocument(id: String, reason: String)
+  /// A model's embedder does not produce the space's vectors.
+  case modelMismatch(space: String, model: String)
+
+  public var description: String {
+    switch self {
+    case .unsupportedFormatVersion(let found, let supported):
+      "store format version \(found) is not supported (this Quiver reads version \(supported)); refusing to open it"
+    case .notAStore(let path): "\(path) is an LMDB environment but not a Quiver store (no meta record)"
+    case .unknownSpace(let key): "no embedding space \(key) in this store"
+    case .wrongDimension(let expected, let actual): "vector has \(actual) dimensions, the space has \(expected)"
+    case .corruptRecord(let what): "corrupt store record: \(what)"
+    case .invalidDocument(let id, let reason): "document \"\(id)\": \(reason)"
+    case .modelMismatch(let space, let model): "model \(model) does not produce vectors of space \(space)"
+    }
+  }
+}

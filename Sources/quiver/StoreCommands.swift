@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import Quiver
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Options shared by the store commands.
+struct StoreOptions: ParsableArguments {
+  @Option(help: "The store directory (created by ingest when missing).")
+  var store: String
+
+  @Option(help: "Model file (default: the fixture model).")
+  var model: String?
+
+  @Option(help: "Output dimension of the model's space (default: the model's native dimension).")
+  var dimension: Int?
+
+  func openModel() throws -> StaticModel { try StaticModel(path: model ?? FixturePaths.model) }
+}
+
+struct IngestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ingest", abstract: "Embed and store documents: JSONL files, .txt/.md files, or folders of them.")
+
+  @OptionGroup var options: StoreOptions
+
+  @Argument(help: "Files or folders to ingest.")
+  var paths: [String]
+
+  func run() throws {
+    let started = monotonicSeconds()
+    let documents = try CorpusReader.documents(paths)
+    let model = try options.openModel()
+    let store = try Store.open(at: options.store)
+    let space = try store.space(for: model, dimension: options.dimension)
+    let terminal = isatty(STDERR_FILENO) != 0
+    let total = documents.count
+    let summary = try space.ingest(documents, model: model) { done in
+      let elapsed = monotonicSeconds() - started
+      let rate = Double(done) / max(elapsed, 1e-9)
+      let eta = Double(total - done) / max(rate, 1e-9)
+      let line = String(format: "ingest: %d/%d documents, %.0f docs/s, ETA %.1f s", done, total, rate, eta)
+      if terminal {
+        let width = 30
+        let filled = total == 0 ? width : width * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(bar) \(line)".utf8))
+        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+      } else {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+      }
+    }
+    let seconds = monotonicSeconds() - started
+    print(String(format: "ingested %d documents (%d unchanged, %d replaced), %d passages into space %@ in %.2f s (%.0f docs/s)",
+                 summary.documents, summary.unchanged, summary.replaced, summary.passages, space.key.description,
+                 seconds, Double(summary.documents) / max(seconds, 1e-9)))
+    let stats = try store.stats()
+    print("store \(stats.path): \(stats.documents) documents, \(stats.spaces.count) space(s), \(stats.fileBytes) bytes on disk")
+  }
+}
+
+struct QueryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "query", abstract: "Nearest passages to a text.")
+
+  @OptionGroup var options: StoreOptions
+
+  @Option(name: .short, help: "Number of results.")
+  var k = 10
+
+  @Option(help: "Space key (default: the model's space).")
+  var space: String?
+
+  @Flag(help: "Use the exact index (the only index so far; HNSW comes later).")
+  var exact = false
+
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
+  @Argument(help: "The query text.")
+  var text: String
+
+  func validate() throws {
+    guard k > 0 else { throw ValidationError("-k must be positive") }
+  }
+
+  func run() throws {
+    let model = try options.openModel()
+    let store = try Store.open(at: options.store)
+    let key: SpaceKey
+    if let space {
+      guard let parsed = SpaceKey(parsing: space) else { throw ValidationError("not a space key: \(space)") }
+      key = parsed
+    } else {
+      key = SpaceKey(model: model, dimension: options.dimension ?? model.dimension)
+    }
+    let hits = try store.space(key).search(text: text, model: model, k: k)
+    if json {
+      let results = hits.map {
+        "{\"id\":\(jsonString($0.id)),\"score\":\($0.score),\"passage\":\($0.passage),\"text\":\(jsonString($0.text))}"
+      }
+      print("{\"space\":\(jsonString(key.description)),\"index\":\"exact\",\"results\":[\(results.joined(separator: ","))]}")
+    } else {
+      for (i, hit) in hits.enumerated() {
+        let snippet = hit.text.count > 100 ? String(hit.text.prefix(100)) + "…" : hit.text
+        print(String(format: "%2d. %.4f  %@  %@", i + 1, hit.score, hit.id,
+                     snippet.replacingOccurrences(of: "\n", with: " ")))
+      }
+    }
+  }
+}
+
+struct SpacesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "spaces", abstract: "List the store's embedding spaces.")
+
+  @Option(help: "The store directory.")
+  var store: String
+
+  func run() throws {
+    for s in try Store.open(at: store).spaces() {
+      print("\(s.key)  metric \(s.metric.name)  rows \(s.rows)  live \(s.liveRows)")
+    }
+  }
+}
+
+struct StatsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "stats", abstract: "Counts and sizes of a store.")
+
+  @Option(help: "The store directory.")
+  var store: String
+
+  func run() throws {
+    let s = try Store.open(at: store).stats()
+    print("store      \(s.path) (format \(s.formatVersion), created by \(s.createdBy))")
+    print("documents  \(s.documents)")
+    print("on disk    \(s.fileBytes) bytes (map \(s.mapBytes))")
+    for space in s.spaces {
+      let perVector = space.rows > 0 ? Double(s.fileBytes) / Double(space.rows) : 0
+      print(String(format: "space      %@  %@  %llu rows, %llu live, %.0f bytes on disk a row (whole store)",
+                   space.key.description, space.metric.name, space.rows, space.liveRows, perVector))
+    }
+  }
+}
+
+struct DeleteCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete documents by id.")
+
+  @Option(help: "The store directory.")
+  var store: String
+
+  @Argument(help: "Document ids.")
+  var ids: [String]
+
+  func run() throws {
+    let n = try Store.open(at: store).delete(ids: ids)
+    print("deleted \(n) of \(ids.count) documents")
+  }
+}
+
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "export", abstract: "Print every document as JSONL.")
+
+  @Option(help: "The store directory.")
+  var store: String
+
+  func run() throws {
+    for d in try Store.open(at: store).documents() {
+      let metadata = d.metadataJSON.map { ",\"metadata\":\($0)" } ?? ""
+      print("{\"id\":\(jsonString(d.id)),\"text\":\(jsonString(d.text))\(metadata)}")
+    }
+  }
+}
+
+func monotonicSeconds() -> Double { Double(monotonicNanoseconds()) / 1e9 }

@@ -1,0 +1,180 @@
+import Foundation
+import Quiver
+import Testing
+
+/// The store on a real LMDB directory, with the real fixture model and corpus.
+@Suite struct StoreTests {
+  static let model: StaticModel = try! StaticModel(path: Fixtures.model256PQ)
+
+  static func corpus(_ n: Int) throws -> [(doc: Document, short: String)] {
+    let data = Data(try Fixtures.readBytes(Fixtures.corpus))
+    var out: [(Document, String)] = []
+    for line in data.split(separator: UInt8(ascii: "\n")).prefix(n) {
+      let r = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
+      let short = (r["metadata"] as? [String: Any])?["short"] as? String ?? ""
+      out.append((Document(id: r["id"] as! String, text: r["text"] as! String, metadataJSON: "{\"short\":\"x\"}"), short))
+    }
+    return out
+  }
+
+  @Test func ingestQueryCloseReopenGivesIdenticalResults() throws {
+    let docs = try Self.corpus(400)
+    try withTemporaryDirectory { dir in
+      var before: [[Space.Hit]] = []
+      do {
+        let store = try Store.open(at: dir)
+        let space = try store.space(for: Self.model)
+        let summary = try space.ingest(docs.map(\.doc), model: Self.model)
+        #expect(summary.documents == 400 && summary.passages >= 400)
+        // A document's own text finds that document first.
+        for (doc, _) in docs.prefix(20) {
+          let hits = try space.search(text: String(doc.text.prefix(300)), model: Self.model, k: 3)
+          #expect(hits.first?.id == doc.id)
+        }
+        // Its short description (a different text) finds it in the top 10 for most packages.
+        var found = 0
+        for (doc, short) in docs.prefix(50) {
+          let hits = try space.search(text: short, model: Self.model, k: 10)
+          before.append(hits)
+          if hits.contains(where: { $0.id == doc.id }) { found += 1 }
+        }
+        #expect(found >= 35, "short description found its package in the top 10 for \(found)/50")
+        let info = try store.spaces()
+        #expect(info.count == 1 && info[0].liveRows == UInt64(summary.passages))
+      }
+      let reopened = try Store.open(at: dir)
+      let space = try reopened.space(SpaceKey(model: Self.model, dimension: 256))
+      for (i, (_, short)) in docs.prefix(50).enumerated() {
+        #expect(try space.search(text: short, model: Self.model, k: 10) == before[i])
+      }
+      #expect(try reopened.stats().documents == 400)
+    }
+  }
+
+  @Test func passagesMapBackToTheirDocument() throws {
+    let words = (0..<300).map { "word\($0)" }
+    let text = words.joined(separator: " ")
+    let splitter = PassageSplitter(window: 100, overlap: 10)
+    let passages = splitter.passages(of: text)
+    #expect(passages.count == 4)  // 0–99, 90–189, 180–279, 270–299
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      try space.ingest([Document(id: "long", text: text)], model: Self.model, splitter: splitter)
+      let hits = try space.search(text: "word185 word186 word187", model: Self.model, k: 4)
+      #expect(hits.count == 4 && hits.allSatisfy { $0.id == "long" })
+      for hit in hits {
+        let utf8 = Array(text.utf8)
+        #expect(hit.text == String(decoding: utf8[passages[hit.passage].utf8Range], as: UTF8.self))
+      }
+    }
+  }
+
+  @Test func deleteAndReingest() throws {
+    let docs = try Self.corpus(60).map(\.doc)
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      let first = try space.ingest(docs, model: Self.model)
+      // Same ids, same texts: nothing changes.
+      let again = try space.ingest(docs, model: Self.model)
+      #expect(again.unchanged == 60 && again.passages == 0)
+      #expect(try store.spaces()[0].rows == UInt64(first.passages))
+      // Delete one: gone from search and from the documents.
+      let victim = docs[7]
+      #expect(try store.delete(ids: [victim.id, "no-such-id"]) == 1)
+      #expect(try store.document(id: victim.id) == nil)
+      let hits = try space.search(text: String(victim.text.prefix(300)), model: Self.model, k: 10)
+      #expect(!hits.contains { $0.id == victim.id })
+      let victimPassages = PassageSplitter().passages(of: victim.text).count
+      #expect(try store.spaces()[0].liveRows == UInt64(first.passages - victimPassages))
+      // New text for an existing id replaces its passages in the same transaction.
+      let target = docs[3]
+      let replaced = try space.ingest([Document(id: target.id, text: "quantum chromodynamics lattice simulation toolkit")], model: Self.model)
+      #expect(replaced.replaced == 1)
+      let top = try space.search(text: "quantum chromodynamics lattice simulation toolkit", model: Self.model, k: 1)
+      #expect(top.first?.id == target.id && top.first?.text == "quantum chromodynamics lattice simulation toolkit")
+      let old = try space.search(text: String(target.text.prefix(300)), model: Self.model, k: 10)
+      #expect(!old.contains { $0.id == target.id && $0.text != "quantum chromodynamics lattice simulation toolkit" })
+      #expect(try store.document(id: target.id)?.text == "quantum chromodynamics lattice simulation toolkit")
+    }
+  }
+
+  /// The same id twice in one batch (the fixture corpus has one such package): the later text wins,
+  /// row numbering stays consistent across the batch, and later batches append after it.
+  @Test func repeatedIDWithinABatchKeepsRowsConsistent() throws {
+    var seen = Set<String>()
+    var docs = try Self.corpus(1500).map(\.doc).filter { seen.insert($0.id).inserted }
+    docs.insert(Document(id: docs[10].id, text: "a replacement text about kernel modules"), at: 500)
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      let summary = try space.ingest(docs, model: Self.model)
+      #expect(summary.replaced == 1)
+      let info = try store.spaces()[0]
+      #expect(info.rows == UInt64(summary.passages))
+      let replacedPassages = PassageSplitter().passages(of: docs[10].text).count
+      #expect(info.liveRows == info.rows - UInt64(replacedPassages))
+      for doc in [docs[0], docs[700], docs[1400]] {
+        let top = try space.search(text: String(doc.text.prefix(300)), model: Self.model, k: 1).first
+        // (Some packages share a description verbatim, e.g. msmtp and msmtp-mta: compare texts.)
+        #expect(try store.document(id: top?.id ?? "")?.text.hasPrefix(String(doc.text.prefix(300))) == true, "\(doc.id) → \(top?.id ?? "nothing")")
+      }
+      #expect(try space.search(text: "a replacement text about kernel modules", model: Self.model, k: 1).first?.id == docs[10].id)
+    }
+  }
+
+  @Test func typedErrors() throws {
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      #expect(throws: StoreError.wrongDimension(expected: 256, actual: 3)) { _ = try space.search(vector: [1, 2, 3]) }
+      let missing = SpaceKey(model: "bge-small-en-v1.5", dimension: 384)
+      #expect(throws: StoreError.unknownSpace(missing.description)) { _ = try store.space(missing) }
+      #expect(throws: StoreError.self) { try space.ingest([Document(id: "e", text: "  ")], model: Self.model) }
+      #expect(throws: StoreError.self) {
+        try space.ingest([Document(id: "big", text: String(repeating: "a", count: 40_000))], model: Self.model)
+      }
+      let other = try StaticModel(path: Fixtures.model64PQ)
+      #expect(throws: StoreError.self) { _ = try space.search(text: "x", model: other) }
+      #expect(try store.stats().documents == 0)  // nothing was half-written
+    }
+  }
+
+  @Test func unknownFormatVersionAndForeignEnvironmentsAreRefused() throws {
+    try withTemporaryDirectory { dir in
+      _ = try Store.open(at: dir)
+      do {  // a newer Quiver wrote this store
+        let env = try LMDBEnvironment(path: dir, options: { var o = LMDBEnvironment.Options(); o.maxDatabases = 256; return o }())
+        let meta = try env.database(named: "meta")
+        try env.write { try $0.put(meta, key: "format_version", value: [2, 0, 0, 0] as [UInt8]) }
+      }
+      #expect(throws: StoreError.unsupportedFormatVersion(found: 2, supported: 1)) { _ = try Store.open(at: dir) }
+    }
+    try withTemporaryDirectory { dir in
+      do {
+        let env = try LMDBEnvironment(path: dir)
+        let db = try env.database(named: "something-else", flags: .create)
+        try env.write { try $0.put(db, key: "k", value: "v") }
+      }
+      #expect(throws: StoreError.notAStore(path: dir)) { _ = try Store.open(at: dir) }
+    }
+  }
+
+  @Test func externalVectorsLiveInTheirOwnSpace() throws {
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let key = SpaceKey(model: "toy-model", dimension: 4)
+      let space = try store.createSpace(key, metric: .l2)
+      let docs = (0..<3000).map { Document(id: "v\($0)", text: "vector \($0)") }
+      var vectors: [Float] = []
+      for i in 0..<3000 { vectors += [Float(i), Float(i % 7), 0, 1] }
+      try space.ingest(docs, vectors: vectors)  // 3 batches, 3 chunks
+      let hits = try space.search(vector: [2049.2, 5, 0, 1], k: 3)
+      #expect(hits.map(\.id) == ["v2049", "v2050", "v2048"])  // squared distances 0.04, 1.64, 2.44
+      #expect(throws: StoreError.self) { try space.ingest([docs[0]], vectors: [1, 2, 3]) }
+      _ = try store.space(for: Self.model)
+      #expect(Set(try store.spaces().map(\.key)) == [key, SpaceKey(model: Self.model, dimension: 256)])
+    }
+  }
+}
