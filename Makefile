@@ -23,29 +23,36 @@ build: deps
 	$(SWIFT) build -c release --product quiver
 
 # Tests run on the release build: what ships is what is tested, and the zero-allocation invariant
-# (EmbedAllocationTests) holds only where the optimiser has removed debug-build temporaries.
+# (EmbedAllocationTests) holds only where the optimiser has removed debug-build temporaries. The CLI
+# is built first because CrashSafetyTests kills a real `quiver ingest` process.
 test: deps
+	$(SWIFT) build -c release --product quiver
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 
+DEMO_STORE := .build/demo-store
+
 demo: build
 	@echo "== The fixture model (256-d, PQ M=64, distilled from all-MiniLM-L6-v2)"
-	@$(QUIVER) model info
+	@$(QUIVER) model info | head -7
 	@echo
-	@echo "== Tokenising three Debian package descriptions with the model's SentencePiece vocabulary"
-	@$(QUIVER) tokenize \
-	  "lightweight SMTP client with support for server profiles" \
-	  "Python bindings for the GTK widget toolkit" \
-	  "fast, scalable, distributed revision control system"
+	@echo "== Ingesting the fixture corpus (4,000 Debian package descriptions) into a fresh store"
+	@rm -rf $(DEMO_STORE)
+	@$(QUIVER) ingest --store $(DEMO_STORE) fixtures/debian-descriptions.jsonl
 	@echo
-	@echo "== Embedding them (256-d unit vectors; lines cut to 140 characters)"
-	@$(QUIVER) embed --json \
-	  "lightweight SMTP client with support for server profiles" \
-	  "Python bindings for the GTK widget toolkit" \
-	  "fast, scalable, distributed revision control system" | cut -c1-140
+	@echo "== Query: send mail through an SMTP relay"
+	@$(QUIVER) query --store $(DEMO_STORE) -k 5 "send mail through an SMTP relay"
 	@echo
-	@echo "== Embedding speed on the fixture corpus (single thread; 2-thread batch)"
-	@$(QUIVER) bench embed --passes 1
+	@echo "== Query: PDF document viewer"
+	@$(QUIVER) query --store $(DEMO_STORE) -k 5 "PDF document viewer"
+	@echo
+	@echo "== Query: Python library for parsing XML"
+	@$(QUIVER) query --store $(DEMO_STORE) -k 5 "Python library for parsing XML"
+	@echo
+	@echo "== After a restart (a new process maps the same store): the first query again, as JSON"
+	@$(QUIVER) query --store $(DEMO_STORE) -k 2 --json "send mail through an SMTP relay" | cut -c1-220
+	@echo
+	@$(QUIVER) stats --store $(DEMO_STORE)
 
 # Benchmarks with the CPU tuning switch (see Package.swift); a separate build folder keeps the
 # portable build of `make test` untouched.

@@ -26,14 +26,30 @@ struct IngestCommand: ParsableCommand {
 
   @OptionGroup var options: StoreOptions
 
+  @Option(help: "Store precomputed vectors in this space (e.g. bge-small-en-v1.5@384) instead of embedding texts; inputs are .npy, .fvecs or JSONL with a \"vector\" field.")
+  var space: String?
+
+  @Option(help: "Metric of a new external space: cosine, dot or l2.")
+  var metric = "cosine"
+
   @Argument(help: "Files or folders to ingest.")
   var paths: [String]
 
   func run() throws {
     let started = monotonicSeconds()
+    let store = try Store.open(at: options.store)
+    if let space {
+      guard let key = SpaceKey(parsing: space) else { throw ValidationError("not a space key (name@dimension): \(space)") }
+      guard let m = Metric.allCases.first(where: { $0.name == metric }) else { throw ValidationError("unknown metric \(metric)") }
+      let (documents, vectors) = try VectorReader.read(paths, dimension: key.dimension)
+      let target = try store.createSpace(key, metric: m)
+      let summary = try target.ingest(documents, vectors: vectors)
+      print(String(format: "ingested %d vectors (%d unchanged, %d replaced) into space %@ in %.2f s",
+                   summary.documents, summary.unchanged, summary.replaced, key.description, monotonicSeconds() - started))
+      return
+    }
     let documents = try CorpusReader.documents(paths)
     let model = try options.openModel()
-    let store = try Store.open(at: options.store)
     let space = try store.space(for: model, dimension: options.dimension)
     let terminal = isatty(STDERR_FILENO) != 0
     let total = documents.count
@@ -78,16 +94,27 @@ struct QueryCommand: ParsableCommand {
   @Flag(help: "Print one JSON object.")
   var json = false
 
+  @Option(help: "Query with this vector (first row of a .npy/.fvecs file, or a JSON array) instead of a text; needs --space.")
+  var vectorFile: String?
+
   @Argument(help: "The query text.")
-  var text: String
+  var text: String?
 
   func validate() throws {
     guard k > 0 else { throw ValidationError("-k must be positive") }
+    guard (text == nil) != (vectorFile == nil) else { throw ValidationError("give a query text or --vector-file, not both") }
+    if vectorFile != nil && space == nil { throw ValidationError("--vector-file needs --space") }
   }
 
   func run() throws {
-    let model = try options.openModel()
     let store = try Store.open(at: options.store)
+    if let vectorFile, let space {
+      guard let key = SpaceKey(parsing: space) else { throw ValidationError("not a space key: \(space)") }
+      show(hits: try store.space(key).search(vector: try VectorReader.query(vectorFile), k: k), key: key)
+      return
+    }
+    let text = text!
+    let model = try options.openModel()
     let key: SpaceKey
     if let space {
       guard let parsed = SpaceKey(parsing: space) else { throw ValidationError("not a space key: \(space)") }
@@ -95,7 +122,10 @@ struct QueryCommand: ParsableCommand {
     } else {
       key = SpaceKey(model: model, dimension: options.dimension ?? model.dimension)
     }
-    let hits = try store.space(key).search(text: text, model: model, k: k)
+    show(hits: try store.space(key).search(text: text, model: model, k: k), key: key)
+  }
+
+  private func show(hits: [Space.Hit], key: SpaceKey) {
     if json {
       let results = hits.map {
         "{\"id\":\(jsonString($0.id)),\"score\":\($0.score),\"passage\":\($0.passage),\"text\":\(jsonString($0.text))}"

@@ -2,6 +2,10 @@ import Foundation
 import Quiver
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The store on a real LMDB directory, with the real fixture model and corpus.
 @Suite struct StoreTests {
   static let model: StaticModel = try! StaticModel(path: Fixtures.model256PQ)
@@ -175,6 +179,64 @@ import Testing
       #expect(throws: StoreError.self) { try space.ingest([docs[0]], vectors: [1, 2, 3]) }
       _ = try store.space(for: Self.model)
       #expect(Set(try store.spaces().map(\.key)) == [key, SpaceKey(model: Self.model, dimension: 256)])
+    }
+  }
+}
+
+/// A crash mid-ingest loses nothing that was committed: a real `quiver ingest` process is killed
+/// with SIGKILL while it writes; the store then opens, holds whole batches only, and every document
+/// it holds is searchable.
+@Suite struct CrashSafetyTests {
+  static var quiverBinary: String { Fixtures.directory + "/../.build/release/quiver" }
+
+  @Test func killedIngestKeepsEveryCommittedBatch() throws {
+    #expect(FileManager.default.isExecutableFile(atPath: Self.quiverBinary), "build the CLI first: swift build -c release")
+    var seen = Set<String>()
+    let base = try StoreTests.corpus(4000).map(\.doc).filter { seen.insert($0.id).inserted }.prefix(3000)
+    try withTemporaryDirectory { dir in
+      // 30,000 distinct documents (10 copies of 3,000 under new ids), one JSONL file.
+      var lines: [String] = []
+      for copy in 0..<10 {
+        for d in base {
+          let object: [String: Any] = ["id": "\(d.id)#\(copy)", "text": d.text]
+          lines.append(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
+        }
+      }
+      let input = dir + "/input.jsonl"
+      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let storeDir = dir + "/store"
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: Self.quiverBinary)
+      process.arguments = ["ingest", "--store", storeDir, "--model", Fixtures.model256PQ, input]
+      process.standardOutput = FileHandle.nullDevice
+      let errors = Pipe()
+      process.standardError = errors
+      try process.run()
+      // Wait for the first committed batch to be reported, then kill the process mid-write.
+      let reader = errors.fileHandleForReading
+      var seen = ""
+      while !seen.contains("1000/"), process.isRunning {
+        seen += String(decoding: reader.availableData, as: UTF8.self)
+      }
+      usleep(150_000)
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      #expect(process.terminationReason == .uncaughtSignal, "the ingest finished before it could be killed")
+
+      let store = try Store.open(at: storeDir)
+      let documents = try store.documents()
+      #expect(documents.count >= 1000 && documents.count % 1000 == 0, "\(documents.count) documents: not whole batches")
+      let model = try StaticModel(path: Fixtures.model256PQ)
+      let space = try store.space(for: model)
+      let info = try store.spaces()[0]
+      #expect(info.rows == info.liveRows)
+      var expectedRows = 0
+      for d in documents { expectedRows += PassageSplitter().passages(of: d.text).count }
+      #expect(info.rows == UInt64(expectedRows))
+      for d in documents.prefix(50) {
+        let top = try space.search(text: String(d.text.prefix(300)), model: model, k: 1).first
+        #expect(try store.document(id: top?.id ?? "")?.text.hasPrefix(String(d.text.prefix(300))) == true)
+      }
     }
   }
 }

@@ -59,6 +59,12 @@ public final class Store: @unchecked Sendable {
       throw StoreError.unsupportedFormatVersion(found: version, supported: formatVersion)
     }
     if existing.version == nil && existing.entries > 0 { throw StoreError.notAStore(path: path) }
+    if existing.version != nil {  // an existing store: open its databases without writing
+      let (meta, spaces, docs) = try env.read { txn in
+        (try txn.openDatabase(named: "meta"), try txn.openDatabase(named: "spaces"), try txn.openDatabase(named: "docs"))
+      }
+      return Store(path: path, env: env, meta: meta, spaces: spaces, docs: docs)
+    }
     let (meta, spaces, docs) = try env.write { txn in
       let meta = try txn.openDatabase(named: "meta", flags: .create)
       let spaces = try txn.openDatabase(named: "spaces", flags: .create)
