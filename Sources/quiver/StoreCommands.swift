@@ -203,3 +203,26 @@ struct ExportCommand: ParsableCommand {
 }
 
 func monotonicSeconds() -> Double { Double(monotonicNanoseconds()) / 1e9 }
+
+struct CompactCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compact", abstract: "Drop deleted rows from a space's exact index (all spaces by default).")
+
+  @Option(help: "The store directory.")
+  var store: String
+
+  @Option(help: "Only this space.")
+  var space: String?
+
+  func run() throws {
+    let opened = try Store.open(at: store)
+    let keys = try space.map { text -> [SpaceKey] in
+      guard let key = SpaceKey(parsing: text) else { throw ValidationError("not a space key: \(text)") }
+      return [key]
+    } ?? opened.spaces().map(\.key)
+    for key in keys {
+      let summary = try opened.space(key).compact()
+      print("\(key): \(summary.rowsBefore) rows → \(summary.rowsAfter)")
+    }
+  }
+}
