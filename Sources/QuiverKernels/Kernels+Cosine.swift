@@ -9,17 +9,19 @@ extension Kernels {
     guard n > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
     let ra = UnsafeRawPointer(pa)
     let rb = UnsafeRawPointer(pb)
-    var ab = SIMD16<Float>()
-    var aa = SIMD16<Float>()
-    var bb = SIMD16<Float>()
+    // SIMD8, not SIMD16: three SIMD16 accumulators plus two SIMD16 loads need 20 SSE registers
+    // and spill on the portable (16-register) build; three SIMD8 sums and their loads fit.
+    var ab = SIMD8<Float>()
+    var aa = SIMD8<Float>()
+    var bb = SIMD8<Float>()
     var i = 0
-    while i + 16 <= n {
-      let x = ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-      let y = rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+    while i + 8 <= n {
+      let x = ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+      let y = rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
       ab += x * y
       aa += x * x
       bb += y * y
-      i &+= 16
+      i &+= 8
     }
     var sab = ab.treeSum
     var saa = aa.treeSum

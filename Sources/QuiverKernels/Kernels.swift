@@ -21,3 +21,13 @@ extension SIMD16 where Scalar == Float {
     return h2[0] + h2[1]
   }
 }
+
+extension SIMD8 where Scalar == Float {
+  /// The sum of the lanes, as ``SIMD16/treeSum`` does it.
+  @inlinable @inline(__always)
+  var treeSum: Float {
+    let h4 = lowHalf + highHalf
+    let h2 = h4.lowHalf + h4.highHalf
+    return h2[0] + h2[1]
+  }
+}
