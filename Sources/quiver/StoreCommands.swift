@@ -17,6 +17,14 @@ struct StoreOptions: ParsableArguments {
   @Option(help: "Output dimension of the model's space (default: the model's native dimension).")
   var dimension: Int?
 
+  @Option(help: "Element type of a new space: f32 or int8 (a per-vector scale and one byte a component).")
+  var element = "f32"
+
+  func elementType() throws -> ElementType {
+    guard let e = ElementType.allCases.first(where: { $0.name == element }) else { throw ValidationError("unknown element type \(element)") }
+    return e
+  }
+
   func openModel() throws -> StaticModel { try StaticModel(path: model ?? FixturePaths.model) }
 }
 
@@ -42,7 +50,7 @@ struct IngestCommand: ParsableCommand {
       guard let key = SpaceKey(parsing: space) else { throw ValidationError("not a space key (name@dimension): \(space)") }
       guard let m = Metric.allCases.first(where: { $0.name == metric }) else { throw ValidationError("unknown metric \(metric)") }
       let (documents, vectors) = try VectorReader.read(paths, dimension: key.dimension)
-      let target = try store.createSpace(key, metric: m)
+      let target = try store.createSpace(key, metric: m, elementType: try options.elementType())
       let summary = try target.ingest(documents, vectors: vectors)
       print(String(format: "ingested %d vectors (%d unchanged, %d replaced) into space %@ in %.2f s",
                    summary.documents, summary.unchanged, summary.replaced, key.description, monotonicSeconds() - started))
@@ -50,7 +58,7 @@ struct IngestCommand: ParsableCommand {
     }
     let documents = try CorpusReader.documents(paths)
     let model = try options.openModel()
-    let space = try store.space(for: model, dimension: options.dimension)
+    let space = try store.space(for: model, dimension: options.dimension, elementType: try options.elementType())
     let terminal = isatty(STDERR_FILENO) != 0
     let total = documents.count
     let summary = try space.ingest(documents, model: model) { done in
@@ -149,7 +157,7 @@ struct SpacesCommand: ParsableCommand {
 
   func run() throws {
     for s in try Store.open(at: store).spaces() {
-      print("\(s.key)  metric \(s.metric.name)  rows \(s.rows)  live \(s.liveRows)")
+      print("\(s.key)  metric \(s.metric.name)  \(s.elementType.name)  rows \(s.rows)  live \(s.liveRows)")
     }
   }
 }
@@ -167,8 +175,8 @@ struct StatsCommand: ParsableCommand {
     print("on disk    \(s.fileBytes) bytes (map \(s.mapBytes))")
     for space in s.spaces {
       let perVector = space.rows > 0 ? Double(s.fileBytes) / Double(space.rows) : 0
-      print(String(format: "space      %@  %@  %llu rows, %llu live, %.0f bytes on disk a row (whole store)",
-                   space.key.description, space.metric.name, space.rows, space.liveRows, perVector))
+      print(String(format: "space      %@  %@ %@  %llu rows, %llu live, %.0f bytes on disk a row (whole store)",
+                   space.key.description, space.metric.name, space.elementType.name, space.rows, space.liveRows, perVector))
     }
   }
 }

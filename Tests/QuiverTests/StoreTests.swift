@@ -152,6 +152,34 @@ import Testing
     }
   }
 
+  /// An int8 space (4× smaller rows) ranks like the f32 space of the same model. (A space is
+  /// keyed by model and dimension, so the two live in two stores.)
+  @Test func int8SpaceAgreesWithFloat32() throws {
+    var seen = Set<String>()
+    let corpus = try Self.corpus(1500).filter { seen.insert($0.doc.id).inserted }
+    try withTemporaryDirectory { dir in
+      let f32Store = try Store.open(at: dir + "/f32")
+      let i8Store = try Store.open(at: dir + "/int8")
+      let f32 = try f32Store.space(for: Self.model)
+      let i8 = try i8Store.space(for: Self.model, elementType: .int8)
+      try f32.ingest(corpus.map(\.doc), model: Self.model)
+      try i8.ingest(corpus.map(\.doc), model: Self.model)
+      var overlap = 0
+      for (_, short) in corpus.prefix(30) {
+        let a = Set(try f32.search(text: short, model: Self.model, k: 10).map(\.row))
+        let b = Set(try i8.search(text: short, model: Self.model, k: 10).map(\.row))
+        overlap += a.intersection(b).count
+      }
+      #expect(overlap >= 270, "int8 top-10 shares \(overlap)/300 rows with f32")
+      #expect(try Store.open(at: dir + "/int8").spaces()[0].elementType == .int8)
+      #expect(try i8Store.stats().fileBytes < f32Store.stats().fileBytes)
+      #expect(throws: StoreError.unsupportedElementType(metric: "l2", element: "int8")) {
+        _ = try i8Store.createSpace(SpaceKey(model: "x", dimension: 8), metric: .l2, elementType: .int8)
+      }
+      #expect(throws: StoreError.self) { _ = try i8Store.space(for: Self.model) }  // exists as int8
+    }
+  }
+
   @Test func typedErrors() throws {
     try withTemporaryDirectory { dir in
       let store = try Store.open(at: dir)

@@ -11,30 +11,28 @@ extension Space {
   /// O(rows + documents); the space's data is rewritten once.
   @discardableResult
   public func compact() throws -> CompactionSummary {
-    let d = dimension
-    let rowBytes = d * 4
+    let rowBytes = elementType.rowBytes(dimension: dimension)
     let spaceKeyBytes = Array(key.description.utf8)
     return try store.env.write { txn in
       guard var record = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
       let before = record.rowCount
       guard record.liveCount < record.rowCount else { return CompactionSummary(rowsBefore: before, rowsAfter: before) }
       // 1. Live rows, in order: their vectors and row records (copied out of the map).
-      var liveVectors: [Float] = []
-      liveVectors.reserveCapacity(Int(record.liveCount) * d)
+      var liveVectors: [UInt8] = []
+      liveVectors.reserveCapacity(Int(record.liveCount) * rowBytes)
       var liveRecords: [[UInt8]] = []
       var newRow = [UInt64: UInt64]()  // old first row of a run → new first row
       try txn.withCursor(vectors) { cursor in
         try cursor.forEach { entry in
           guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
           let deadBits = try txn.get(dead, key: BigEndianKey(chunk))
-          let floats = entry.value.bindMemory(to: Float.self)
           for i in 0..<(entry.value.count / rowBytes) {
             if let deadBits, deadBits[i / 8] & (1 << UInt8(i % 8)) != 0 { continue }
             let old = chunk * UInt64(Self.rowsPerChunk) + UInt64(i)
             guard let bytes = try txn.get(rows, key: BigEndianKey(old)) else { throw StoreError.corruptRecord("row \(old) missing") }
             newRow[old] = UInt64(liveRecords.count)
             liveRecords.append(Array(bytes))
-            liveVectors.append(contentsOf: UnsafeBufferPointer(rebasing: floats[(i * d)..<((i + 1) * d)]))
+            liveVectors.append(contentsOf: UnsafeRawBufferPointer(rebasing: entry.value[(i * rowBytes)..<((i + 1) * rowBytes)]))
           }
           return true
         }

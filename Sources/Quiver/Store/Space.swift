@@ -11,16 +11,18 @@ public final class Space: @unchecked Sendable {
   public unowned let store: Store
   public let key: SpaceKey
   public let metric: Metric
+  public let elementType: ElementType
   let number: UInt32
   let vectors: LMDBDatabase
   let rows: LMDBDatabase
   let dead: LMDBDatabase
 
-  init(store: Store, number: UInt32, key: SpaceKey, metric: Metric) throws {
+  init(store: Store, number: UInt32, key: SpaceKey, metric: Metric, elementType: ElementType) throws {
     self.store = store
     self.number = number
     self.key = key
     self.metric = metric
+    self.elementType = elementType
     let names = SpaceDatabases(number: number)
     (vectors, rows, dead) = try store.env.read { txn in
       (try txn.openDatabase(named: names.vectors), try txn.openDatabase(named: names.rows),
@@ -178,6 +180,8 @@ public final class Space: @unchecked Sendable {
     let d = dimension
     let count = pending.count / d
     guard count > 0 else { return }
+    let encoded = RowCodec(elementType: elementType, dimension: d).encode(pending)
+    let rowBytes = elementType.rowBytes(dimension: d)
     let perChunk = UInt64(Self.rowsPerChunk)
     var row = firstRow
     var done = 0
@@ -186,13 +190,13 @@ public final class Space: @unchecked Sendable {
       let inChunk = Int(row % perChunk)
       let take = min(count - done, Self.rowsPerChunk - inChunk)
       let existing = try txn.get(vectors, key: BigEndianKey(chunk)).map { Array($0) } ?? []
-      guard existing.count == inChunk * d * 4 else {
-        throw StoreError.corruptRecord("vector chunk \(chunk) holds \(existing.count) bytes, expected \(inChunk * d * 4)")
+      guard existing.count == inChunk * rowBytes else {
+        throw StoreError.corruptRecord("vector chunk \(chunk) holds \(existing.count) bytes, expected \(inChunk * rowBytes)")
       }
-      let out = try txn.reserve(vectors, key: BigEndianKey(chunk), count: (inChunk + take) * d * 4)
+      let out = try txn.reserve(vectors, key: BigEndianKey(chunk), count: (inChunk + take) * rowBytes)
       existing.withUnsafeBytes { out.copyMemory(from: $0) }
-      pending.withUnsafeBytes { src in
-        let bytes = UnsafeRawBufferPointer(rebasing: src[(done * d * 4)..<((done + take) * d * 4)])
+      encoded.withUnsafeBytes { src in
+        let bytes = UnsafeRawBufferPointer(rebasing: src[(done * rowBytes)..<((done + take) * rowBytes)])
         UnsafeMutableRawBufferPointer(rebasing: out[existing.count...]).copyMemory(from: bytes)
       }
       done += take
@@ -219,28 +223,9 @@ public final class Space: @unchecked Sendable {
     precondition(k > 0, "k must be positive")
     var q = query
     if metric == .cosine { Self.normalizeRows(&q, dimension) }
-    let d = dimension
-    let rowBytes = d * 4
     return try store.env.read { txn in
       var top = TopK(k: k)
-      try q.withUnsafeBufferPointer { qp in
-        try txn.withCursor(vectors) { cursor in
-          try cursor.forEach { entry in
-            guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
-            let deadBits = try txn.get(dead, key: BigEndianKey(chunk))
-            let n = entry.value.count / rowBytes
-            let base = entry.value.baseAddress!.assumingMemoryBound(to: Float.self)
-            let firstRow = chunk * UInt64(Self.rowsPerChunk)
-            for i in 0..<n {
-              if let deadBits, deadBits[i / 8] & (1 << UInt8(i % 8)) != 0 { continue }
-              let v = UnsafeBufferPointer(start: base + i * d, count: d)
-              let score = metric == .l2 ? -Kernels.squaredL2(qp, v) : Kernels.dot(qp, v)
-              top.offer(score, row: firstRow + UInt64(i))
-            }
-            return true
-          }
-        }
-      }
+      try exactScan(query: q, txn, into: &top)
       return try top.sorted().map { hit in
         guard let bytes = try txn.get(rows, key: BigEndianKey(hit.row)) else { throw StoreError.corruptRecord("row \(hit.row) missing") }
         let row = try RowRecord(decoding: bytes)

@@ -6,8 +6,7 @@ struct SpaceRecord: Equatable {
   /// Numbers the space's own databases (`space.<number>.vectors`, …).
   var number: UInt32
   var metric: Metric
-  /// 0: f32.
-  var elementType: UInt8 = 0
+  var elementType: ElementType = .float32
   /// Rows ever appended (the next row number).
   var rowCount: UInt64 = 0
   /// Rows not deleted.
@@ -19,7 +18,7 @@ struct SpaceRecord: Equatable {
     w.u32(number)
     w.u32(UInt32(key.dimension))
     w.u8(metric.rawValue)
-    w.u8(elementType)
+    w.u8(elementType.rawValue)
     w.u16(0)
     w.u64(rowCount)
     w.u64(liveCount)
@@ -29,10 +28,11 @@ struct SpaceRecord: Equatable {
     return w.bytes
   }
 
-  init(key: SpaceKey, number: UInt32, metric: Metric) {
+  init(key: SpaceKey, number: UInt32, metric: Metric, elementType: ElementType) {
     self.key = key
     self.number = number
     self.metric = metric
+    self.elementType = elementType
   }
 
   init(decoding bytes: UnsafeRawBufferPointer) throws {
@@ -43,8 +43,9 @@ struct SpaceRecord: Equatable {
     let dimension = Int(try r.u32())
     guard let metric = Metric(rawValue: try r.u8()) else { throw StoreError.corruptRecord("unknown metric") }
     self.metric = metric
-    elementType = try r.u8()
-    guard elementType == 0 else { throw StoreError.corruptRecord("unknown element type \(elementType)") }
+    let element = try r.u8()
+    guard let elementType = ElementType(rawValue: element) else { throw StoreError.corruptRecord("unknown element type \(element)") }
+    self.elementType = elementType
     _ = try r.u16()
     rowCount = try r.u64()
     liveCount = try r.u64()

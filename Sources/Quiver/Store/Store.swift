@@ -102,13 +102,23 @@ public final class Store: @unchecked Sendable {
     guard let record = try env.read({ txn in try Self.spaceRecord(txn, spacesDB, key) }) else {
       throw StoreError.unknownSpace(key.description)
     }
-    return try Space(store: self, number: record.number, key: key, metric: record.metric)
+    return try Space(store: self, number: record.number, key: key, metric: record.metric, elementType: record.elementType)
   }
 
-  /// The space `key`, created (empty, with `metric`) if it does not exist yet.
-  public func createSpace(_ key: SpaceKey, metric: Metric = .cosine) throws -> Space {
+  /// The space `key`, created (empty, with `metric` and `elementType`) if it does not exist yet.
+  /// - Throws: ``StoreError/unsupportedElementType(metric:element:)`` for int8 with L2;
+  ///   ``StoreError/spaceMismatch(_:)`` when the space exists with another metric or element type.
+  public func createSpace(_ key: SpaceKey, metric: Metric = .cosine, elementType: ElementType = .float32) throws -> Space {
+    if elementType == .int8 && metric == .l2 {
+      throw StoreError.unsupportedElementType(metric: metric.name, element: elementType.name)
+    }
     let record: SpaceRecord = try env.write { txn in
-      if let existing = try Self.spaceRecord(txn, spacesDB, key) { return existing }
+      if let existing = try Self.spaceRecord(txn, spacesDB, key) {
+        guard existing.metric == metric, existing.elementType == elementType else {
+          throw StoreError.spaceMismatch("\(key) is \(existing.metric.name)/\(existing.elementType.name), not \(metric.name)/\(elementType.name)")
+        }
+        return existing
+      }
       var highest: UInt32 = 0
       try txn.withCursor(spacesDB) { cursor in
         try cursor.forEach { entry in
@@ -116,21 +126,21 @@ public final class Store: @unchecked Sendable {
           return true
         }
       }
-      let record = SpaceRecord(key: key, number: highest + 1, metric: metric)
+      let record = SpaceRecord(key: key, number: highest + 1, metric: metric, elementType: elementType)
       for suffix in ["vectors", "rows", "dead"] {
         _ = try txn.openDatabase(named: "space.\(record.number).\(suffix)", flags: .create)
       }
       try txn.put(spacesDB, key: Array(key.description.utf8), value: record.encoded())
       return record
     }
-    return try Space(store: self, number: record.number, key: key, metric: record.metric)
+    return try Space(store: self, number: record.number, key: key, metric: record.metric, elementType: record.elementType)
   }
 
   /// The space of a Quiver model at `dimension` (default: native), created if needed (cosine).
-  public func space(for model: StaticModel, dimension: Int? = nil) throws -> Space {
+  public func space(for model: StaticModel, dimension: Int? = nil, elementType: ElementType = .float32) throws -> Space {
     let d = dimension ?? model.dimension
     try model.validate(outputDimension: d)
-    return try createSpace(SpaceKey(model: model, dimension: d), metric: .cosine)
+    return try createSpace(SpaceKey(model: model, dimension: d), metric: .cosine, elementType: elementType)
   }
 
   static func spaceRecord(_ txn: LMDBTransaction, _ db: LMDBDatabase, _ key: SpaceKey) throws -> SpaceRecord? {
@@ -263,6 +273,7 @@ struct SpaceDatabases {
 public struct SpaceInfo: Sendable, Equatable {
   public let key: SpaceKey
   public let metric: Metric
+  public let elementType: ElementType
   /// Rows appended, including deleted ones.
   public let rows: UInt64
   /// Rows not deleted.
@@ -271,6 +282,7 @@ public struct SpaceInfo: Sendable, Equatable {
   init(_ record: SpaceRecord) {
     key = record.key
     metric = record.metric
+    elementType = record.elementType
     rows = record.rowCount
     liveRows = record.liveCount
   }

@@ -14,6 +14,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidDocument(id: String, reason: String)
   /// A model's embedder does not produce the space's vectors.
   case modelMismatch(space: String, model: String)
+  /// A space of this metric cannot store this element type (int8 rows carry no norm for L2).
+  case unsupportedElementType(metric: String, element: String)
+  /// The space exists with another metric or element type than asked for.
+  case spaceMismatch(String)
 
   public var description: String {
     switch self {
@@ -25,6 +29,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case .corruptRecord(let what): "corrupt store record: \(what)"
     case .invalidDocument(let id, let reason): "document \"\(id)\": \(reason)"
     case .modelMismatch(let space, let model): "model \(model) does not produce vectors of space \(space)"
+    case .unsupportedElementType(let metric, let element): "\(element) vectors are not supported in \(metric) spaces"
+    case .spaceMismatch(let what): "space exists with different settings: \(what)"
     }
   }
 }

@@ -105,13 +105,7 @@ struct StoreBenchCommand: ParsableCommand {
         space = try store!.space(key)
         report("open_us_at_\(checkpoint)", Percentiles(opens).median)
         if checkpoint >= 100_000 {
-          var latencies: [Double] = []
-          for q in queryVectors {
-            let t = monotonicNanoseconds()
-            blackHole(try space.search(vector: q, k: 10))
-            latencies.append(Double(monotonicNanoseconds() - t) / 1000)
-          }
-          let p = Percentiles(latencies)
+          let p = try Self.queryLatencies(space, queryVectors)
           report("exact_query_p50_us_at_\(checkpoint)", p.median)
           report("exact_query_p99_us_at_\(checkpoint)", p.at(99))
           // Baseline: a plain SIMD pass over the same bytes in heap memory (dot with the query).
@@ -140,6 +134,49 @@ struct StoreBenchCommand: ParsableCommand {
       report("vector_ingest_per_second", Double(n) / (Double(ingestNanos) / 1e9))
       report("bytes_on_disk_per_vector", Double(try store!.stats().fileBytes) / Double(n))
       report("raw_vector_bytes_per_vector", Double(d * 4))
+    }
+
+    // 2b. The same vectors as int8 (scale + 256 bytes a row), against a heap scan of int8 rows.
+    try withScratchStore("int8") { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.createSpace(key, metric: .cosine, elementType: .int8)
+      let docs = (0..<n).map { Document(id: "v\($0)", text: "synthetic vector \($0)") }
+      let t0 = monotonicNanoseconds()
+      try space.ingest(docs, vectors: all)
+      report("int8_vector_ingest_per_second", Double(n) / (Double(monotonicNanoseconds() - t0) / 1e9))
+      report("int8_bytes_on_disk_per_vector", Double(try store.stats().fileBytes) / Double(n))
+      let p = try Self.queryLatencies(space, queryVectors)
+      report("int8_exact_query_p50_us_at_\(n)", p.median)
+      report("int8_exact_query_p99_us_at_\(n)", p.at(99))
+      // Baseline: the same int8 kernel over the same rows in heap memory.
+      var codes = [Int8](repeating: 0, count: n * d)
+      var scales = [Float](repeating: 0, count: n)
+      for r in 0..<n {
+        var peak: Float = 0
+        for i in 0..<d { peak = max(peak, abs(all[r * d + i])) }
+        scales[r] = peak / 127
+        for i in 0..<d { codes[r * d + i] = Int8((all[r * d + i] / scales[r]).rounded()) }
+      }
+      var qc = [Int8](repeating: 0, count: d)
+      let qs = (queryVectors[0].map(abs).max() ?? 1) / 127
+      for i in 0..<d { qc[i] = Int8((queryVectors[0][i] / qs).rounded()) }
+      var scans: [Double] = []
+      codes.withUnsafeBufferPointer { c in
+        qc.withUnsafeBufferPointer { qp in
+          for _ in 0..<max(5, queries / 5) {
+            let t = monotonicNanoseconds()
+            var best: Float = -1
+            for r in 0..<n {
+              best = max(best, Kernels.int8Dot(qp, scaleA: qs, UnsafeBufferPointer(rebasing: c[(r * d)..<((r + 1) * d)]), scaleB: scales[r]))
+            }
+            blackHole(best)
+            scans.append(Double(monotonicNanoseconds() - t) / 1000)
+          }
+        }
+      }
+      let scan = Percentiles(scans).median
+      report("int8_heap_scan_p50_us_at_\(n)", scan)
+      report("int8_exact_query_over_heap_scan_at_\(n)", p.median / scan)
     }
 
     // 3. Baseline: raw LMDB puts of the same vector bytes, 1 MiB values, 1,000 per transaction.
@@ -182,6 +219,17 @@ struct StoreBenchCommand: ParsableCommand {
     _ = try? FileManager.default.removeItem(atPath: dir)
     defer { _ = try? FileManager.default.removeItem(atPath: dir) }
     try body(dir)
+  }
+
+  /// Latencies (µs) of exact top-10 searches for each query vector.
+  static func queryLatencies(_ space: Space, _ queries: [[Float]]) throws -> Percentiles {
+    var latencies: [Double] = []
+    for q in queries {
+      let t = monotonicNanoseconds()
+      blackHole(try space.search(vector: q, k: 10))
+      latencies.append(Double(monotonicNanoseconds() - t) / 1000)
+    }
+    return Percentiles(latencies)
   }
 
   /// Short descriptions as documents (id = package).

@@ -1,0 +1,43 @@
+import QuiverKernels
+
+extension Space {
+  /// The exact index: every live row of every chunk, in key order, scored against `query` by the
+  /// SIMD kernels straight from the mapped pages (no copy), into a bounded top-k heap.
+  ///
+  /// Scores: cosine and dot spaces, q·v (cosine rows and query are unit vectors); L2 spaces,
+  /// −‖q − v‖²; int8 rows, scale_q · scale_v · Σ qᵢvᵢ with the query quantised the same way.
+  func exactScan(query q: [Float], _ txn: LMDBTransaction, into top: inout TopK) throws {
+    let d = dimension
+    let rowBytes = elementType.rowBytes(dimension: d)
+    let (qInt8, qScale) = RowCodec(elementType: elementType, dimension: d).quantize(q)
+    let l2 = metric == .l2
+    let int8 = elementType == .int8
+    try q.withUnsafeBufferPointer { qp in
+      try qInt8.withUnsafeBufferPointer { qi in
+        try txn.withCursor(vectors) { cursor in
+          try cursor.forEach { entry in
+            guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
+            let deadBits = try txn.get(dead, key: BigEndianKey(chunk))
+            let n = entry.value.count / rowBytes
+            let firstRow = chunk * UInt64(Self.rowsPerChunk)
+            let base = entry.value.baseAddress!
+            for i in 0..<n {
+              if let deadBits, deadBits[i / 8] & (1 << UInt8(i % 8)) != 0 { continue }
+              let row = base + i * rowBytes
+              let score: Float
+              if int8 {
+                let v = UnsafeBufferPointer(start: (row + 4).assumingMemoryBound(to: Int8.self), count: d)
+                score = Kernels.int8Dot(qi, scaleA: qScale, v, scaleB: row.loadUnaligned(as: Float.self))
+              } else {
+                let v = UnsafeBufferPointer(start: row.assumingMemoryBound(to: Float.self), count: d)
+                score = l2 ? -Kernels.squaredL2(qp, v) : Kernels.dot(qp, v)
+              }
+              top.offer(score, row: firstRow + UInt64(i))
+            }
+            return true
+          }
+        }
+      }
+    }
+  }
+}
