@@ -1,0 +1,37 @@
+import CXXHash
+
+/// A 128-bit cache key. Layer 1: XXH3-128 of the text's UTF-8 bytes followed by the space key's
+/// canonical bytes (INV-5). Layer 2: XXH3-128 of the text's cache identity (token ids) followed by
+/// the space key's canonical bytes.
+public struct CacheKey: Hashable, Sendable {
+  public let low: UInt64
+  public let high: UInt64
+
+  /// The key of `identity` (text bytes or token-id bytes) in space `space`.
+  public init(identity: [UInt8], space: SpaceKey) {
+    var bytes = identity
+    bytes.append(0)  // separator: no identity is a prefix of another's bytes + key
+    bytes.append(contentsOf: space.description.utf8)
+    let h = bytes.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
+    low = h.low64
+    high = h.high64
+  }
+
+  init(low: UInt64, high: UInt64) {
+    self.low = low
+    self.high = high
+  }
+
+  /// The shard of a 16-shard cache: the key's first byte, low nibble.
+  var shard: Int { Int(low & 0xF) }
+
+  /// 16 little-endian bytes: the layer-2 database key.
+  var bytes: [UInt8] {
+    var out = [UInt8](repeating: 0, count: 16)
+    for i in 0..<8 {
+      out[i] = UInt8(truncatingIfNeeded: low >> (8 * UInt64(i)))
+      out[8 + i] = UInt8(truncatingIfNeeded: high >> (8 * UInt64(i)))
+    }
+    return out
+  }
+}
