@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Quiver
 
 struct EmbedCommand: ParsableCommand {
@@ -15,26 +16,52 @@ struct EmbedCommand: ParsableCommand {
   @Flag(help: "One JSON object a line: {\"text\", \"tokens\", \"vector\"}.")
   var json = false
 
+  @Option(help: "Use the two-layer cache, layer 2 in this directory (an LMDB environment; created if missing).")
+  var cache: String?
+
+  @Flag(help: "Print the cache layers' statistics to stderr at the end (with --cache).")
+  var cacheStats = false
+
   @Argument(help: "Texts to embed.")
   var texts: [String] = []
 
   func run() throws {
-    let staticModel = try StaticModel(path: model ?? FixturePaths.model)
-    let embedder = try staticModel.makeEmbedder(outputDimension: dimension)
-    var vector = [Float](repeating: 0, count: embedder.outputDimension)
-    func emit(_ text: String) throws {
-      let tokens = try vector.withUnsafeMutableBufferPointer { try embedder.embed(text, into: $0) }
-      let numbers = vector.map { String($0) }.joined(separator: json ? "," : " ")
-      if json {
-        print("{\"text\":\(jsonString(text)),\"tokens\":\(tokens),\"vector\":[\(numbers)]}")
-      } else {
-        print(numbers)
-      }
-    }
+    let service = StaticEmbeddingService(path: model ?? FixturePaths.model)
+    let configuration = try service.modelConfiguration().with(outputDimension: dimension)
+    let embedding: any EmbeddingService =
+      try cache.map { CachedEmbeddingService(service, memory: MemoryCache(), disk: try DiskCache(path: $0)) } ?? service
+    // Texts from the arguments, or raw stdin lines (so that invalid UTF-8 is an error, not repaired).
+    let all: [String]
     if texts.isEmpty {
-      while let line = readLine() { try emit(line) }
+      let data = FileHandle.standardInput.readDataToEndOfFile()
+      var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array($0) }
+      if lines.last?.isEmpty == true { lines.removeLast() }
+      all = try EmbeddingLimits.decode(lines.isEmpty ? [[]] : lines)
     } else {
-      for text in texts { try emit(text) }
+      all = texts
+    }
+    var start = 0
+    repeat {
+      let batch = Array(all[start..<min(all.count, start + EmbeddingLimits.maximumBatch)])
+      let vectors = try embedding.embed(batch, configuration: configuration)
+      for (text, vector) in zip(batch, vectors) {
+        let numbers = vector.map { String($0) }.joined(separator: json ? "," : " ")
+        if json {
+          let tokens = try service.cacheIdentity(of: text).count / 4
+          print("{\"text\":\(jsonString(text)),\"tokens\":\(tokens),\"vector\":[\(numbers)]}")
+        } else {
+          print(numbers)
+        }
+      }
+      start += batch.count
+    } while start < all.count
+    if cacheStats, let cached = embedding as? CachedEmbeddingService {
+      if let m = cached.memory?.statistics {
+        FileHandle.standardError.write(Data("layer 1: \(m.entries)/\(m.capacity) entries, \(m.hits) hits, \(m.misses) misses, \(m.evictions) evictions\n".utf8))
+      }
+      if let d = try cached.disk?.statistics {
+        FileHandle.standardError.write(Data("layer 2: \(d.entries) entries, \(d.bytes)/\(d.budget) bytes, \(d.hits) hits, \(d.misses) misses, \(d.evictions) evictions\n".utf8))
+      }
     }
   }
 }

@@ -163,12 +163,16 @@ struct SpacesCommand: ParsableCommand {
 }
 
 struct StatsCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "stats", abstract: "Counts and sizes of a store.")
+  static let configuration = CommandConfiguration(commandName: "stats", abstract: "Counts and sizes of a store and of an embedding cache.")
 
   @Option(help: "The store directory.")
   var store: String
 
+  @Option(help: "Embedding cache directory (layer 2) to report on (default: STORE/embedding-cache when it exists).")
+  var cache: String?
+
   func run() throws {
+    defer { try? reportCache() }
     let s = try Store.open(at: store).stats()
     print("store      \(s.path) (format \(s.formatVersion), created by \(s.createdBy))")
     print("documents  \(s.documents)")
@@ -178,6 +182,20 @@ struct StatsCommand: ParsableCommand {
       print(String(format: "space      %@  %@ %@  %llu rows, %llu live, %.0f bytes on disk a row (whole store)",
                    space.key.description, space.metric.name, space.elementType.name, space.rows, space.liveRows, perVector))
     }
+  }
+}
+
+extension StatsCommand {
+  func reportCache() throws {
+    let dir = cache ?? store + "/embedding-cache"
+    guard FileManager.default.fileExists(atPath: dir + "/data.mdb") else {
+      print("cache      layer 1: in-process LRU, 16 shards, 4000 entries by default (see quiver bench cache); layer 2: none at \(dir)")
+      return
+    }
+    let d = try DiskCache(path: dir).statistics
+    print(String(format: "cache      layer 1: in-process LRU, 16 shards, 4000 entries by default (per process; see quiver bench cache)"))
+    print(String(format: "cache      layer 2: %@: %d entries, %d of %d bytes, %d hits, %d misses (hit rate %.1f %%), %d evictions",
+                 dir, d.entries, d.bytes, d.budget, d.hits, d.misses, d.hitRate * 100, d.evictions))
   }
 }
 

@@ -13,6 +13,7 @@ import Testing
     let d64 = try native.with(outputDimension: 64)
     #expect(native.spaceKey != d64.spaceKey)
     #expect(CacheKey(identity: Array("x".utf8), space: native.spaceKey) != CacheKey(identity: Array("x".utf8), space: d64.spaceKey))
+    #expect(CacheKey(text: "x", seed: CacheKey.spaceSeed(native.spaceKey)) != CacheKey(text: "x", seed: CacheKey.spaceSeed(d64.spaceKey)))
     try withTemporaryDirectory { dir in
       let store = try Store.open(at: dir)
       let model = try Self.service.model()

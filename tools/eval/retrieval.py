@@ -94,6 +94,7 @@ def main():
     ap.add_argument("--float", help="float-256.npz from distill.py")
     ap.add_argument("--spm", default="fixtures/debian-unigram-32k.model")
     ap.add_argument("--no-teacher", action="store_true")
+    ap.add_argument("--truncate", default="", help="also score each model file at these leading dimensions, e.g. 32,64,128 (MRL)")
     ap.add_argument("models", nargs="*")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -122,7 +123,13 @@ def main():
             results.append((name, metrics(m.embed(queries) @ m.embed(docs).T)))
     for path in args.models:
         m = ReferenceEmbedder(path)
-        results.append((os.path.basename(path), metrics(m.embed(queries) @ m.embed(docs).T)))
+        eq, ed = m.embed(queries), m.embed(docs)
+        results.append((os.path.basename(path), metrics(eq @ ed.T)))
+        for k in [int(x) for x in args.truncate.split(",") if x]:
+            if k >= eq.shape[1]:
+                continue
+            unit = lambda e: e[:, :k] / np.maximum(np.linalg.norm(e[:, :k], axis=1, keepdims=True), 1e-12)
+            results.append((f"{os.path.basename(path)} truncated to {k} d", metrics(unit(eq) @ unit(ed).T)))
 
     print("| method | Recall@1 | Recall@10 | MRR@10 |")
     print("| --- | --- | --- | --- |")

@@ -1,7 +1,7 @@
 import CXXHash
 
-/// A 128-bit cache key. Layer 1: XXH3-128 of the text's UTF-8 bytes followed by the space key's
-/// canonical bytes (INV-5). Layer 2: XXH3-128 of the text's cache identity (token ids) followed by
+/// A 128-bit cache key. Layer 1: XXH3-128 of the text's UTF-8 bytes, seeded by a hash of the space
+/// key's canonical bytes (INV-5). Layer 2: XXH3-128 of the text's cache identity (token ids) followed by
 /// the space key's canonical bytes.
 public struct CacheKey: Hashable, Sendable {
   public let low: UInt64
@@ -15,6 +15,22 @@ public struct CacheKey: Hashable, Sendable {
     let h = bytes.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
     low = h.low64
     high = h.high64
+  }
+
+  /// The layer-1 key of `text` in `space`: XXH3-128 of the text's UTF-8 bytes, seeded with
+  /// ``spaceSeed(_:)`` — the same role as appending the space key's bytes (INV-5), without copying
+  /// the text.
+  public init(text: String, seed: UInt64) {
+    var text = text
+    let h = text.withUTF8 { XXH3_128bits_withSeed($0.baseAddress, $0.count, seed) }
+    low = h.low64
+    high = h.high64
+  }
+
+  /// The hash seed of a space: XXH3-64 of its canonical key bytes.
+  public static func spaceSeed(_ space: SpaceKey) -> UInt64 {
+    let bytes = Array(space.description.utf8)
+    return bytes.withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
   }
 
   init(low: UInt64, high: UInt64) {

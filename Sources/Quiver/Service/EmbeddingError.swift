@@ -43,13 +43,23 @@ public enum EmbeddingLimits {
     guard !texts.isEmpty else { throw EmbeddingError.emptyBatch }
     guard texts.count <= maximumBatch else { throw EmbeddingError.batchTooLarge(count: texts.count, limit: maximumBatch) }
     for (i, t) in texts.enumerated() {
-      if t.allSatisfy(\.isWhitespace) { throw EmbeddingError.emptyText(index: i) }
+      if isBlank(t) { throw EmbeddingError.emptyText(index: i) }
       // Cheap bound first: a text of ≤ 32,768 UTF-8 bytes has ≤ 32,768 characters.
       if t.utf8.count > maximumCharacters {
         let n = t.count
         if n > maximumCharacters { throw EmbeddingError.textTooLong(index: i, characters: n, limit: maximumCharacters) }
       }
     }
+  }
+
+  /// Whether `text` is empty or only whitespace. Looks at bytes first: the first ASCII byte that is
+  /// not whitespace settles it without walking characters (the common case, ~ns).
+  static func isBlank(_ text: String) -> Bool {
+    for b in text.utf8 {
+      if b >= 0x80 { return text.allSatisfy(\.isWhitespace) }  // non-ASCII: Unicode's whitespace rules
+      if !(b == 0x20 || (0x09...0x0D).contains(b)) { return false }
+    }
+    return true
   }
 
   /// Decodes and validates raw byte texts (e.g. read from a file): invalid UTF-8 is refused.

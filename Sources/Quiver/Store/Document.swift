@@ -17,8 +17,8 @@ public struct Document: Sendable, Equatable {
   func validate() throws {
     if id.isEmpty { throw StoreError.invalidDocument(id: id, reason: "empty id") }
     if id.utf8.count > 400 { throw StoreError.invalidDocument(id: id, reason: "id longer than 400 bytes") }
-    if text.allSatisfy(\.isWhitespace) { throw StoreError.invalidDocument(id: id, reason: "empty text") }
-    if text.count > Self.maximumTextLength {
+    if EmbeddingLimits.isBlank(text) { throw StoreError.invalidDocument(id: id, reason: "empty text") }
+    if text.utf8.count > Self.maximumTextLength, text.count > Self.maximumTextLength {
       throw StoreError.invalidDocument(id: id, reason: "text of \(text.count) characters exceeds \(Self.maximumTextLength)")
     }
   }
