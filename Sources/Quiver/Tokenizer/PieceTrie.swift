@@ -6,10 +6,13 @@
 /// and scores are read only at terminal nodes. Built once per model; immutable after.
 final class PieceTrie: @unchecked Sendable {
   private let units: UnsafeMutableBufferPointer<UInt32>
-  /// The piece id of each terminal slot (other slots: -1).
-  private let pieceAt: UnsafeMutableBufferPointer<Int32>
-  /// The score of each terminal slot.
-  private let scoreAt: UnsafeMutableBufferPointer<Float>
+  /// The piece id and score of each terminal slot, side by side (one cache line for both).
+  private let terminalAt: UnsafeMutableBufferPointer<Terminal>
+
+  struct Terminal {
+    var piece: Int32 = -1
+    var score: Float = 0
+  }
 
   /// The number of slots (used and free).
   var slotCount: Int { units.count }
@@ -104,23 +107,19 @@ final class PieceTrie: @unchecked Sendable {
     let top = max(label.count, (baseOf.max().map(Int.init) ?? 0) + 256)
     grow(to: top)
     units = .allocate(capacity: label.count)
-    pieceAt = .allocate(capacity: label.count)
-    scoreAt = .allocate(capacity: label.count)
-    pieceAt.initialize(repeating: -1)
-    scoreAt.initialize(repeating: 0)
+    terminalAt = .allocate(capacity: label.count)
+    terminalAt.initialize(repeating: Terminal())
     for slot in 0..<label.count { units[slot] = UInt32(baseOf[slot]) << 10 | UInt32(label[slot]) }
     for node in 0..<children.count where piece[node].0 >= 0 {
       let slot = Int(slotOf[node])
       units[slot] |= 1 << 9
-      pieceAt[slot] = piece[node].0
-      scoreAt[slot] = piece[node].1
+      terminalAt[slot] = Terminal(piece: piece[node].0, score: piece[node].1)
     }
   }
 
   deinit {
     units.deallocate()
-    pieceAt.deallocate()
-    scoreAt.deallocate()
+    terminalAt.deallocate()
   }
 
   /// Calls `body(piece, length, score)` for every piece that is a prefix of `bytes`, shortest
@@ -136,7 +135,10 @@ final class PieceTrie: @unchecked Sendable {
       unit = units[child]
       guard unit & 0x1FF == UInt32(byte) &+ 1 else { return }
       i += 1
-      if unit & 0x200 != 0 { body(pieceAt[child], i, scoreAt[child]) }
+      if unit & 0x200 != 0 {
+        let t = terminalAt[child]
+        body(t.piece, i, t.score)
+      }
     }
   }
 }
