@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Quiver
+import QuiverKernels
+
+/// `quiver bench ann`: builds an HNSW graph over base vectors, computes exact ground truth, and
+/// prints recall@10, single-thread queries/s and p99 latency per ef — comparable, file for file,
+/// with any other library (tools/bench/ann/).
+struct AnnBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "ann", abstract: "HNSW recall and speed on vector files.")
+
+  @Option(help: "Base vectors: float32 .npy or .fvecs.")
+  var base: String
+
+  @Option(help: "Query vectors: float32 .npy or .fvecs.")
+  var queries: String
+
+  @Option(help: "cosine, dot or l2.")
+  var metric = "cosine"
+
+  @Option(name: .customLong("M"), help: "Links per node (level 0 keeps 2M).")
+  var m = 16
+
+  @Option(help: "efConstruction.")
+  var efConstruction = 200
+
+  @Option(help: "Comma-separated ef values.")
+  var ef = "16,32,64,128,256"
+
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
+  func run() throws {
+    guard let metric = Metric.allCases.first(where: { $0.name == self.metric }) else { throw ValidationError("unknown metric") }
+    var (baseRows, d) = try Self.load(base)
+    var (queryRows, qd) = try Self.load(queries)
+    guard d == qd else { throw ValidationError("base has \(d) dimensions, queries \(qd)") }
+    if metric == .cosine { Self.normalize(&baseRows, d); Self.normalize(&queryRows, d) }
+    let n = baseRows.count / d
+    let nq = queryRows.count / d
+    let graph = HNSWGraph(dimension: d, metric: metric, parameters: .init(M: m, efConstruction: efConstruction), capacity: n)
+    let t0 = monotonicNanoseconds()
+    baseRows.withUnsafeBufferPointer { b in
+      for r in 0..<n { graph.insert(UnsafeBufferPointer(rebasing: b[(r * d)..<((r + 1) * d)])) }
+    }
+    let buildSeconds = Double(monotonicNanoseconds() - t0) / 1e9
+    // Exact ground truth by a full scan.
+    var truth: [[UInt32]] = []
+    baseRows.withUnsafeBufferPointer { b in
+      queryRows.withUnsafeBufferPointer { qs in
+        for q in 0..<nq {
+          let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
+          var scored: [(Float, UInt32)] = []
+          scored.reserveCapacity(n)
+          for r in 0..<n {
+            let v = UnsafeBufferPointer(rebasing: b[(r * d)..<((r + 1) * d)])
+            scored.append((metric == .l2 ? Kernels.squaredL2(qv, v) : -Kernels.dot(qv, v), UInt32(r)))
+          }
+          scored.sort { $0.0 < $1.0 }
+          truth.append(scored.prefix(10).map(\.1))
+        }
+      }
+    }
+    var rows: [String] = []
+    let searcher = HNSWGraph.Searcher(graph: graph)
+    if !json { print("n \(n), d \(d), queries \(nq), M \(m), efConstruction \(efConstruction), build \(fmt(buildSeconds)) s") }
+    for ef in self.ef.split(separator: ",").compactMap({ Int($0) }) {
+      var latencies: [Double] = []
+      var hits = 0
+      queryRows.withUnsafeBufferPointer { qs in
+        for q in 0..<nq {
+          let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
+          let t = monotonicNanoseconds()
+          let found = searcher.search(qv, k: 10, ef: ef)
+          latencies.append(Double(monotonicNanoseconds() - t) / 1000)
+          let expected = Set(truth[q])
+          hits += found.filter { expected.contains($0.node) }.count
+        }
+      }
+      let p = Percentiles(latencies)
+      let recall = Double(hits) / Double(nq * 10)
+      let qps = Double(nq) / (latencies.reduce(0, +) / 1e6)
+      rows.append("{\"ef\":\(ef),\"recall_at_10\":\(fmt(recall)),\"per_second\":\(fmt(qps)),\"p50_us\":\(fmt(p.median)),\"p99_us\":\(fmt(p.at(99)))}")
+      if !json { print("ef \(ef): recall@10 \(fmt(recall)), \(fmt(qps)) queries/s, p50 \(fmt(p.median)) µs, p99 \(fmt(p.at(99))) µs") }
+    }
+    let bytes = n * d * 4 + n * (1 + 2 * m) * 4
+    if json {
+      print("{\"benchmark\":\"ann\",\"library\":\"quiver\",\"n\":\(n),\"dimension\":\(d),\"queries\":\(nq),\"M\":\(m),\"ef_construction\":\(efConstruction),\"build_seconds\":\(fmt(buildSeconds)),\"bytes\":\(bytes),\"results\":[\(rows.joined(separator: ","))]}")
+    }
+  }
+
+  static func load(_ path: String) throws -> ([Float], Int) {
+    if path.hasSuffix(".fvecs") {
+      let f = try FvecsFile(path: path)
+      return (f.rows(0..<f.rows), f.columns)
+    }
+    let f = try NPYFile(path: path)
+    var out: [Float] = []
+    out.reserveCapacity(f.rows * f.columns)
+    for r in 0..<f.rows { out.append(contentsOf: f.row(r)) }
+    return (out, f.columns)
+  }
+
+  static func normalize(_ v: inout [Float], _ d: Int) {
+    for r in 0..<(v.count / d) {
+      var s: Float = 0
+      for i in 0..<d { s += v[r * d + i] * v[r * d + i] }
+      let k: Float = s > 0 ? 1 / s.squareRoot() : 0
+      for i in 0..<d { v[r * d + i] *= k }
+    }
+  }
+}

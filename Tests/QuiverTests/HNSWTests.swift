@@ -1,0 +1,102 @@
+import Quiver
+import QuiverKernels
+import Testing
+
+/// The HNSW graph on real vectors: the fixture model's embeddings of the fixture sentences and
+/// descriptions' clauses (20,000 of ≈ 21.5k distinct texts), queries = other real sentences, truth = an exact scan.
+@Suite struct HNSWTests {
+  static let data: (base: [Float], queries: [Float], d: Int) = {
+    let model = try! StaticModel(path: Fixtures.model256PQ)
+    var seen = Set<String>()
+    var texts: [String] = []
+    for line in try! Fixtures.lines(Fixtures.sentences) where seen.insert(line).inserted { texts.append(line) }
+    for record in try! StoreTests.corpus(4000) {
+      for sentence in record.doc.text.split(whereSeparator: { ".,;:".contains($0) }) where sentence.count > 20 {
+        let s = String(sentence)
+        if seen.insert(s).inserted { texts.append(s) }
+      }
+    }
+    let base = Array(texts.prefix(20_000))
+    let queries = Array(texts.dropFirst(20_000).prefix(200))
+    precondition(base.count == 20_000 && queries.count == 200, "fixture text ran short: \(texts.count)")
+    var b: [Float] = []
+    for chunk in stride(from: 0, to: base.count, by: 1000) {
+      b += try! model.embed(batch: Array(base[chunk..<min(base.count, chunk + 1000)]))
+    }
+    return (b, try! model.embed(batch: queries), 256)
+  }()
+
+  static func exactTop10(_ q: UnsafeBufferPointer<Float>, _ base: [Float], _ d: Int) -> Set<UInt32> {
+    base.withUnsafeBufferPointer { b in
+      var scored: [(Float, UInt32)] = []
+      for r in 0..<(b.count / d) {
+        scored.append((Kernels.dot(q, UnsafeBufferPointer(rebasing: b[(r * d)..<((r + 1) * d)])), UInt32(r)))
+      }
+      scored.sort { $0.0 > $1.0 }
+      return Set(scored.prefix(10).map(\.1))
+    }
+  }
+
+  static func build(_ base: [Float], _ d: Int) -> HNSWGraph {
+    let graph = HNSWGraph(dimension: d, metric: .cosine, parameters: .init(M: 16, efConstruction: 100), capacity: base.count / d)
+    base.withUnsafeBufferPointer { b in
+      for r in 0..<(b.count / d) { graph.insert(UnsafeBufferPointer(rebasing: b[(r * d)..<((r + 1) * d)])) }
+    }
+    return graph
+  }
+
+  static let graph = build(data.base, data.d)
+
+  @Test func recallAt10IsAtLeast095AtEf64() {
+    let (base, queries, d) = Self.data
+    let searcher = HNSWGraph.Searcher(graph: Self.graph)
+    var hits = 0
+    queries.withUnsafeBufferPointer { qs in
+      for q in 0..<(qs.count / d) {
+        let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
+        let found = searcher.search(qv, k: 10, ef: 64)
+        #expect(found.count == 10)
+        #expect(zip(found, found.dropFirst()).allSatisfy { $0.distance <= $1.distance })
+        hits += found.filter { Self.exactTop10(qv, base, d).contains($0.node) }.count
+      }
+    }
+    let recall = Double(hits) / Double(queries.count / d * 10)
+    #expect(recall >= 0.95, "recall@10 at ef 64: \(recall)")
+  }
+
+  @Test func deletedNodesNeverReturn() {
+    let (base, queries, d) = Self.data
+    let graph = Self.build(Array(base.prefix(3000 * d)), d)
+    let searcher = HNSWGraph.Searcher(graph: graph)
+    var removed = Set<UInt32>()
+    queries.withUnsafeBufferPointer { qs in
+      for q in 0..<50 {
+        let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
+        for hit in searcher.search(qv, k: 3, ef: 32) {
+          graph.markDeleted(hit.node)
+          removed.insert(hit.node)
+        }
+      }
+      for q in 0..<50 {
+        let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
+        let found = searcher.search(qv, k: 10, ef: 64)
+        #expect(found.count == 10 && found.allSatisfy { !removed.contains($0.node) })
+      }
+    }
+  }
+
+  @Test func everyLinkIsBoundedAndValid() {
+    let g = Self.graph
+    var total = 0
+    for n in 0..<UInt32(g.count) {
+      var degree = 0
+      g.forEachLink(n, 0) { e in
+        #expect(e < UInt32(g.count) && e != n)
+        degree += 1
+      }
+      #expect(degree <= g.parameters.M0)
+      total += degree
+    }
+    #expect(Double(total) / Double(g.count) > Double(g.parameters.M) / 2)  // not a sparse, broken graph
+  }
+}
