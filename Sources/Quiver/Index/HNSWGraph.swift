@@ -48,7 +48,7 @@ public final class HNSWGraph: @unchecked Sendable {
   var levels: [UInt8] = []
   var upper: [[UInt32]] = []
   var deleted: [Bool] = []
-  private var rng: SplitMixGenerator
+  private var rng: SplitMix64
   private lazy var builder = Searcher(graph: self)
 
   /// Bytes of a level-0 record: count + M₀ links + d floats.
@@ -61,7 +61,7 @@ public final class HNSWGraph: @unchecked Sendable {
     self.dimension = dimension
     self.metric = metric
     self.parameters = parameters
-    rng = SplitMixGenerator(seed: parameters.seed)
+    rng = SplitMix64(seed: parameters.seed)
     self.capacity = max(capacity, 16)
     vectorOffset = 4 * (1 + parameters.M0)
     recordBytes = vectorOffset + 4 * dimension
@@ -425,19 +425,3 @@ struct RawHeap {
   }
 }
 
-/// SplitMix64, for reproducible level draws.
-struct SplitMixGenerator {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// Uniform in (0, 1].
-  mutating func nextUnit() -> Double { (Double(next() >> 11) + 1) / Double(1 << 53) }
-}

@@ -107,7 +107,8 @@ public final class Space: @unchecked Sendable {
     return summary
   }
 
-  static func normalizeRows(_ v: inout [Float], _ d: Int) {
+  /// Scales each `d`-float row of `v` to unit length (all-zero rows stay zero).
+  public static func normalizeRows(_ v: inout [Float], _ d: Int) {
     for r in 0..<(v.count / d) {
       var n: Float = 0
       for i in 0..<d { n += v[r * d + i] * v[r * d + i] }

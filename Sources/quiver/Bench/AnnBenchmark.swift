@@ -35,7 +35,7 @@ struct AnnBenchCommand: ParsableCommand {
     var (baseRows, d) = try Self.load(base)
     var (queryRows, qd) = try Self.load(queries)
     guard d == qd else { throw ValidationError("base has \(d) dimensions, queries \(qd)") }
-    if metric == .cosine { Self.normalize(&baseRows, d); Self.normalize(&queryRows, d) }
+    if metric == .cosine { Space.normalizeRows(&baseRows, d); Space.normalizeRows(&queryRows, d) }
     let n = baseRows.count / d
     let nq = queryRows.count / d
     let graph = HNSWGraph(dimension: d, metric: metric, parameters: .init(M: m, efConstruction: efConstruction), capacity: n)
@@ -99,14 +99,5 @@ struct AnnBenchCommand: ParsableCommand {
     out.reserveCapacity(f.rows * f.columns)
     for r in 0..<f.rows { out.append(contentsOf: f.row(r)) }
     return (out, f.columns)
-  }
-
-  static func normalize(_ v: inout [Float], _ d: Int) {
-    for r in 0..<(v.count / d) {
-      var s: Float = 0
-      for i in 0..<d { s += v[r * d + i] * v[r * d + i] }
-      let k: Float = s > 0 ? 1 / s.squareRoot() : 0
-      for i in 0..<d { v[r * d + i] *= k }
-    }
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Quiver
 import QuiverKernels
 
 /// `quiver bench kernels`: ns per vector of every SIMD kernel against its plain scalar loop,
