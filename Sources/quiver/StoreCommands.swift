@@ -40,6 +40,9 @@ struct IngestCommand: ParsableCommand {
   @Option(help: "Metric of a new external space: cosine, dot or l2.")
   var metric = "cosine"
 
+  @Flag(help: "Bring the space's HNSW graph up to date after ingesting (otherwise the first HNSW query does it).")
+  var hnsw = false
+
   @Argument(help: "Files or folders to ingest.")
   var paths: [String]
 
@@ -54,6 +57,7 @@ struct IngestCommand: ParsableCommand {
       let summary = try target.ingest(documents, vectors: vectors)
       print(String(format: "ingested %d vectors (%d unchanged, %d replaced) into space %@ in %.2f s",
                    summary.documents, summary.unchanged, summary.replaced, key.description, monotonicSeconds() - started))
+      if hnsw { try updateGraph(target) }
       return
     }
     let documents = try CorpusReader.documents(paths)
@@ -82,6 +86,13 @@ struct IngestCommand: ParsableCommand {
                  seconds, Double(summary.documents) / max(seconds, 1e-9)))
     let stats = try store.stats()
     print("store \(stats.path): \(stats.documents) documents, \(stats.spaces.count) space(s), \(stats.fileBytes) bytes on disk")
+    if hnsw { try updateGraph(space) }
+  }
+
+  private func updateGraph(_ space: Space) throws {
+    let t0 = monotonicSeconds()
+    let inserted = try space.updateGraph()
+    print(String(format: "HNSW graph: %d rows inserted in %.2f s (%@)", inserted, monotonicSeconds() - t0, space.graphPath))
   }
 }
 
@@ -96,8 +107,11 @@ struct QueryCommand: ParsableCommand {
   @Option(help: "Space key (default: the model's space).")
   var space: String?
 
-  @Flag(help: "Use the exact index (the only index so far; HNSW comes later).")
+  @Flag(help: "Use the exact (flat) index instead of HNSW.")
   var exact = false
+
+  @Option(help: "HNSW search breadth.")
+  var ef = 64
 
   @Flag(help: "Print one JSON object.")
   var json = false
@@ -118,7 +132,7 @@ struct QueryCommand: ParsableCommand {
     let store = try Store.open(at: options.store)
     if let vectorFile, let space {
       guard let key = SpaceKey(parsing: space) else { throw ValidationError("not a space key: \(space)") }
-      show(hits: try store.space(key).search(vector: try VectorReader.query(vectorFile), k: k), key: key)
+      show(hits: try store.space(key).search(vector: try VectorReader.query(vectorFile), k: k, index: index), key: key)
       return
     }
     let text = text!
@@ -130,15 +144,18 @@ struct QueryCommand: ParsableCommand {
     } else {
       key = SpaceKey(model: model, dimension: options.dimension ?? model.dimension)
     }
-    show(hits: try store.space(key).search(text: text, model: model, k: k), key: key)
+    show(hits: try store.space(key).search(text: text, model: model, k: k, index: index), key: key)
   }
+
+  /// HNSW unless --exact.
+  var index: Space.Index { exact ? .exact : .hnsw(ef: ef) }
 
   private func show(hits: [Space.Hit], key: SpaceKey) {
     if json {
       let results = hits.map {
         "{\"id\":\(jsonString($0.id)),\"score\":\($0.score),\"passage\":\($0.passage),\"text\":\(jsonString($0.text))}"
       }
-      print("{\"space\":\(jsonString(key.description)),\"index\":\"exact\",\"results\":[\(results.joined(separator: ","))]}")
+      print("{\"space\":\(jsonString(key.description)),\"index\":\"\(index.name)\",\"results\":[\(results.joined(separator: ","))]}")
     } else {
       for (i, hit) in hits.enumerated() {
         let snippet = hit.text.count > 100 ? String(hit.text.prefix(100)) + "…" : hit.text

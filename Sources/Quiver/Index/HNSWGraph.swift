@@ -45,10 +45,12 @@ public final class HNSWGraph: @unchecked Sendable {
   var capacity = 0
   /// Level-0 records, `recordBytes` bytes each.
   var records: UnsafeMutableRawPointer
+  /// When the records live in a private, writable map of a graph file: the map to unmap.
+  var mapping: (base: UnsafeMutableRawPointer, length: Int)?
   var levels: [UInt8] = []
   var upper: [[UInt32]] = []
   var deleted: [Bool] = []
-  private var rng: SplitMix64
+  var rng: SplitMix64
   private lazy var builder = Searcher(graph: self)
 
   /// Bytes of a level-0 record: count + M₀ links + d floats.
@@ -68,16 +70,47 @@ public final class HNSWGraph: @unchecked Sendable {
     records = .allocate(byteCount: self.capacity * recordBytes, alignment: 64)
   }
 
-  deinit { records.deallocate() }
+  deinit { releaseRecords() }
 
-  private func grow(to needed: Int) {
+  private func releaseRecords() {
+    if let mapping {
+      munmap(mapping.base, mapping.length)
+    } else {
+      records.deallocate()
+    }
+  }
+
+  /// Makes room for `needed` nodes (records move to the heap, out of any file map).
+  func grow(to needed: Int) {
     guard needed > capacity else { return }
     let newCapacity = max(needed, capacity * 2)
     let r = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * recordBytes, alignment: 64)
     r.copyMemory(from: records, byteCount: count * recordBytes)
-    records.deallocate()
+    releaseRecords()
+    mapping = nil
     records = r
     capacity = newCapacity
+  }
+
+  /// A graph over records already in memory (a file map), for ``open(path:)``.
+  init(dimension: Int, metric: Metric, parameters: Parameters, mapped: UnsafeMutableRawPointer, mapLength: Int,
+       records: UnsafeMutableRawPointer, count: Int, entryPoint: UInt32, maxLevel: Int, rng: SplitMix64,
+       levels: [UInt8], upper: [[UInt32]], deleted: [Bool]) {
+    self.dimension = dimension
+    self.metric = metric
+    self.parameters = parameters
+    self.rng = rng
+    vectorOffset = 4 * (1 + parameters.M0)
+    recordBytes = vectorOffset + 4 * dimension
+    self.records = records
+    mapping = (mapped, mapLength)
+    capacity = count
+    self.count = count
+    self.entryPoint = entryPoint
+    self.maxLevel = maxLevel
+    self.levels = levels
+    self.upper = upper
+    self.deleted = deleted
   }
 
   @inline(__always)
@@ -307,9 +340,9 @@ public final class HNSWGraph: @unchecked Sendable {
       }
     }
 
-    /// K-NN-SEARCH (Algorithm 5): the k nearest live nodes, nearest first, with search breadth
-    /// max(ef, k).
-    public func search(_ q: UnsafeBufferPointer<Float>, k: Int, ef: Int) -> [(distance: Float, node: UInt32)] {
+    /// The ef nearest nodes found (deleted ones included), nearest first: Algorithm 5 before its
+    /// final cut to k.
+    public func candidates(_ q: UnsafeBufferPointer<Float>, ef: Int) -> [(distance: Float, node: UInt32)] {
       let g = graph
       guard g.count > 0 else { return [] }
       var ep = g.entryPoint
@@ -319,8 +352,15 @@ public final class HNSWGraph: @unchecked Sendable {
           (ep, d) = g.greedyClosest(q, from: ep, distance: d, level: level)
         }
       }
-      fill(q, entry: (d, ep), ef: max(ef, k), level: 0)
-      let found = results.drainAscending()
+      fill(q, entry: (d, ep), ef: ef, level: 0)
+      return results.drainAscending()
+    }
+
+    /// K-NN-SEARCH (Algorithm 5): the k nearest live nodes, nearest first, with search breadth
+    /// max(ef, k).
+    public func search(_ q: UnsafeBufferPointer<Float>, k: Int, ef: Int) -> [(distance: Float, node: UInt32)] {
+      let g = graph
+      let found = candidates(q, ef: max(ef, k))
       var out: [(distance: Float, node: UInt32)] = []
       out.reserveCapacity(k)
       for f in found where !g.deleted[Int(f.node)] {

@@ -11,6 +11,7 @@ extension Space {
   /// O(rows + documents); the space's data is rewritten once.
   @discardableResult
   public func compact() throws -> CompactionSummary {
+    defer { dropGraph() }  // row numbers changed: the graph is rebuilt on next use
     let rowBytes = elementType.rowBytes(dimension: dimension)
     let spaceKeyBytes = Array(key.description.utf8)
     return try store.env.write { txn in

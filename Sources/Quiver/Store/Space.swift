@@ -1,3 +1,4 @@
+import Synchronization
 import QuiverKernels
 
 /// One embedding space of a ``Store``: its vectors, its rows (passage → document), and its exact
@@ -8,7 +9,7 @@ public final class Space: @unchecked Sendable {
   /// At most this many documents go into one write transaction.
   public static let maximumBatch = 1000
 
-  public unowned let store: Store
+  public let store: Store
   public let key: SpaceKey
   public let metric: Metric
   public let elementType: ElementType
@@ -16,6 +17,8 @@ public final class Space: @unchecked Sendable {
   let vectors: LMDBDatabase
   let rows: LMDBDatabase
   let dead: LMDBDatabase
+  /// The space's HNSW graph once opened or built (see Space+HNSW.swift).
+  let graphState = Mutex<HNSWGraph?>(nil)
 
   init(store: Store, number: UInt32, key: SpaceKey, metric: Metric, elementType: ElementType) throws {
     self.store = store
@@ -220,35 +223,67 @@ public final class Space: @unchecked Sendable {
   /// The `k` nearest passages to `query` by an exact scan of every live row.
   /// - Throws: ``StoreError/wrongDimension(expected:actual:)`` when `query.count != dimension`.
   public func search(vector query: [Float], k: Int = 10) throws -> [Hit] {
+    try search(vector: query, k: k, index: .exact)
+  }
+
+  /// Which index answers a search.
+  public enum Index: Sendable, Equatable {
+    /// The flat index: every live row, exactly.
+    case exact
+    /// The HNSW graph with search breadth `ef` (built or caught up on first use).
+    case hnsw(ef: Int)
+
+    public var name: String {
+      switch self {
+      case .exact: "exact"
+      case .hnsw: "hnsw"
+      }
+    }
+  }
+
+  /// The `k` nearest passages to `query` through `index`.
+  public func search(vector query: [Float], k: Int = 10, index: Index) throws -> [Hit] {
     guard query.count == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: query.count) }
     precondition(k > 0, "k must be positive")
     var q = query
     if metric == .cosine { Self.normalizeRows(&q, dimension) }
+    let found: [(row: UInt64, score: Float)]
+    switch index {
+    case .exact:
+      found = try store.env.read { txn in
+        var top = TopK(k: k)
+        try exactScan(query: q, txn, into: &top)
+        return top.sorted()
+      }
+    case .hnsw(let ef):
+      found = try graphCandidates(q, ef: max(ef, k))
+    }
     return try store.env.read { txn in
-      var top = TopK(k: k)
-      try exactScan(query: q, txn, into: &top)
-      return try top.sorted().map { hit in
+      var hits: [Hit] = []
+      for hit in found where hits.count < k {
         guard let bytes = try txn.get(rows, key: BigEndianKey(hit.row)) else { throw StoreError.corruptRecord("row \(hit.row) missing") }
         let row = try RowRecord(decoding: bytes)
+        if row.deleted { continue }  // a graph may hold rows deleted since it was synced
         guard let docBytes = try txn.get(store.docs, key: Array(row.documentID.utf8)) else {
           throw StoreError.corruptRecord("document \(row.documentID) of row \(hit.row) missing")
         }
         let doc = try DocumentRecord(decoding: docBytes)
         guard row.utf8Range.upperBound <= doc.text.count else { throw StoreError.corruptRecord("passage range") }
-        return Hit(id: row.documentID, score: hit.score, passage: Int(row.passage),
-                   text: String(decoding: doc.text[row.utf8Range], as: UTF8.self), row: hit.row)
+        hits.append(Hit(id: row.documentID, score: hit.score, passage: Int(row.passage),
+                        text: String(decoding: doc.text[row.utf8Range], as: UTF8.self), row: hit.row))
       }
+      return hits
     }
   }
 
   /// Embeds `text` with `model` (this space's model) and searches.
-  public func search(text: String, model: StaticModel, k: Int = 10) throws -> [Hit] {
+  public func search(text: String, model: StaticModel, k: Int = 10, index: Index = .exact) throws -> [Hit] {
     guard SpaceKey(model: model, dimension: dimension) == key else {
       throw StoreError.modelMismatch(space: key.description, model: "qvm:" + model.file.contentHashHex)
     }
     let embedder = try model.makeEmbedder(outputDimension: dimension)
     var q = [Float](repeating: 0, count: dimension)
     try q.withUnsafeMutableBufferPointer { _ = try embedder.embed(text, into: $0) }
-    return try search(vector: q, k: k)
+    return try search(vector: q, k: k, index: index)
   }
 }
