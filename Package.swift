@@ -41,7 +41,8 @@ let package = Package(
     // SIMD distance kernels and their scalar references; no dependencies.
     .target(name: "QuiverKernels", swiftSettings: cpuTuning),
     // The library: tokenizer, LMDB layer, model, index, store, cache.
-    .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "CXXHash", "QuiverKernels"], swiftSettings: cpuTuning),
+    .target(name: "CPrefetch"),
+    .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "CXXHash", "CPrefetch", "QuiverKernels"], swiftSettings: cpuTuning),
     // Allocation counting for `quiver bench` (interposes malloc; linked into the CLI only).
     .target(name: "CAllocationCounter"),
     // The command-line tool.

@@ -1,3 +1,4 @@
+import CPrefetch
 import QuiverKernels
 
 #if canImport(Glibc)
@@ -280,9 +281,12 @@ public final class HNSWGraph: @unchecked Sendable {
     private var stamp: UInt32 = 0
     private var candidates = RawHeap(maxOnTop: false)
     private var results = RawHeap(maxOnTop: true)
+    /// Unvisited neighbours of the node being expanded (at most max(M₀, M)).
+    private let fresh: UnsafeMutablePointer<UInt32>
 
     public init(graph: HNSWGraph) {
       self.graph = graph
+      fresh = .allocate(capacity: graph.parameters.M0 + 1)
       visitedCapacity = max(graph.capacity, 1024)
       visited = .allocate(capacity: visitedCapacity)
       visited.initialize(repeating: 0, count: visitedCapacity)
@@ -290,6 +294,7 @@ public final class HNSWGraph: @unchecked Sendable {
 
     deinit {
       visited.deallocate()
+      fresh.deallocate()
       candidates.deallocate()
       results.deallocate()
     }
@@ -324,12 +329,23 @@ public final class HNSWGraph: @unchecked Sendable {
       visited[Int(entry.1)] = stamp
       candidates.push(entry.0, entry.1)
       results.push(entry.0, entry.1)
+      let lines = min(8, (g.dimension * 4 + 63) / 64)
+      let fresh = self.fresh
       while candidates.count > 0 {
         let c = candidates.pop()
         if c.distance > results.topDistance && results.count >= ef { break }
+        // Collect the unvisited neighbours and prefetch their records, then score them: the loads
+        // overlap instead of each distance waiting for its own cache misses.
+        var n = 0
         g.forEachLink(c.node, level) { e in
           guard visited[Int(e)] != stamp else { return }
           visited[Int(e)] = stamp
+          quiver_prefetch(g.vector(e).baseAddress!, Int32(lines))
+          fresh[n] = e
+          n += 1
+        }
+        for i in 0..<n {
+          let e = fresh[i]
           let d = g.distance(q, e)
           if results.count < ef || d < results.topDistance {
             candidates.push(d, e)
