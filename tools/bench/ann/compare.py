@@ -80,6 +80,24 @@ def run_usearch(x, q, truth, m, efc):
     return {"library": "usearch", "build_seconds": build, "results": rows}
 
 
+def replot(paths, out, title):
+    """Redraw a plot from saved --out reports (one panel per report)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(paths), figsize=(7 * len(paths), 4.5))
+    axes = [axes] if len(paths) == 1 else axes
+    for ax, (name, path) in zip(axes, paths):
+        for r in json.load(open(path)):
+            rows = r["results"]
+            ax.plot([row["recall_at_10"] for row in rows], [row["per_second"] for row in rows], marker="o", label=r["library"])
+        ax.set_xlabel("recall@10"); ax.set_ylabel("queries/s, one thread"); ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3); ax.legend(); ax.set_title(name)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", required=True)
@@ -88,6 +106,8 @@ def main():
     ap.add_argument("--M", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=200)
     ap.add_argument("--out")
+    ap.add_argument("--plot", help="draw recall@10 vs queries/s, one line per library, to this PNG")
+    ap.add_argument("--title", default="")
     args = ap.parse_args()
     x = np.load(args.base).astype(np.float32)
     q = np.load(args.queries).astype(np.float32)
@@ -108,7 +128,31 @@ def main():
     if args.out:
         with open(args.out, "w") as f:
             json.dump(report, f, indent=1)
+    if args.plot:
+        plot(report, args.plot, args.title)
+
+
+def plot(report, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in report:
+        rows = r["results"]
+        ax.plot([row["recall_at_10"] for row in rows], [row["per_second"] for row in rows], marker="o", label=r["library"])
+    ax.set_xlabel("recall@10")
+    ax.set_ylabel("queries/s, one thread")
+    ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    ax.set_title(title or "HNSW, M = 16, efConstruction = 200; ef ∈ {16, 32, 64, 128, 256}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) > 1 and sys.argv[1] == "replot":  # replot OUT.png NAME=REPORT.json ...
+        replot([tuple(a.split("=", 1)) for a in sys.argv[3:]], sys.argv[2], "HNSW, M = 16, efConstruction = 200")
+    else:
+        main()
