@@ -38,7 +38,7 @@ demo: build
 	@echo
 	@echo "== Ingesting the fixture corpus (4,000 Debian package descriptions) into a fresh store, then its HNSW graph"
 	@rm -rf $(DEMO_STORE)
-	@$(QUIVER) ingest --store $(DEMO_STORE) --hnsw fixtures/debian-descriptions.jsonl
+	@$(QUIVER) ingest --store $(DEMO_STORE) fixtures/debian-descriptions.jsonl
 	@echo
 	@echo "== Query: send mail through an SMTP relay"
 	@$(QUIVER) query --store $(DEMO_STORE) -k 5 "send mail through an SMTP relay"

@@ -41,6 +41,13 @@ public enum ScalarKernels {
     return Float(sum) * scaleA * scaleB
   }
 
+  /// Σ qᵢ·cᵢ over a float vector and int8 codes, one accumulator.
+  public static func dotInt8(_ q: UnsafeBufferPointer<Float>, _ codes: UnsafeBufferPointer<Int8>) -> Float {
+    var sum: Float = 0
+    for i in 0..<q.count { sum += q[i] * Float(codes[i]) }
+    return sum
+  }
+
   /// The number of differing bits, one 64-bit word at a time.
   public static func hamming(_ a: UnsafeBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) -> Int {
     var count = 0

@@ -40,8 +40,8 @@ struct IngestCommand: ParsableCommand {
   @Option(help: "Metric of a new external space: cosine, dot or l2.")
   var metric = "cosine"
 
-  @Flag(help: "Bring the space's HNSW graph up to date after ingesting (otherwise the first HNSW query does it).")
-  var hnsw = false
+  @Flag(inversion: .prefixedNo, help: "Insert each committed batch into the space's HNSW graph (--no-hnsw leaves that to the first HNSW query).")
+  var hnsw = true
 
   @Argument(help: "Files or folders to ingest.")
   var paths: [String]
@@ -54,10 +54,10 @@ struct IngestCommand: ParsableCommand {
       guard let m = Metric.allCases.first(where: { $0.name == metric }) else { throw ValidationError("unknown metric \(metric)") }
       let (documents, vectors) = try VectorReader.read(paths, dimension: key.dimension)
       let target = try store.createSpace(key, metric: m, elementType: try options.elementType())
-      let summary = try target.ingest(documents, vectors: vectors)
+      let summary = try target.ingest(documents, vectors: vectors, updatingGraph: hnsw)
       print(String(format: "ingested %d vectors (%d unchanged, %d replaced) into space %@ in %.2f s",
                    summary.documents, summary.unchanged, summary.replaced, key.description, monotonicSeconds() - started))
-      if hnsw { try updateGraph(target) }
+      if hnsw { try reportGraph(target) }
       return
     }
     let documents = try CorpusReader.documents(paths)
@@ -65,7 +65,7 @@ struct IngestCommand: ParsableCommand {
     let space = try store.space(for: model, dimension: options.dimension, elementType: try options.elementType())
     let terminal = isatty(STDERR_FILENO) != 0
     let total = documents.count
-    let summary = try space.ingest(documents, model: model) { done in
+    let summary = try space.ingest(documents, model: model, updatingGraph: hnsw) { done in
       let elapsed = monotonicSeconds() - started
       let rate = Double(done) / max(elapsed, 1e-9)
       let eta = Double(total - done) / max(rate, 1e-9)
@@ -86,13 +86,12 @@ struct IngestCommand: ParsableCommand {
                  seconds, Double(summary.documents) / max(seconds, 1e-9)))
     let stats = try store.stats()
     print("store \(stats.path): \(stats.documents) documents, \(stats.spaces.count) space(s), \(stats.fileBytes) bytes on disk")
-    if hnsw { try updateGraph(space) }
+    if hnsw { try reportGraph(space) }
   }
 
-  private func updateGraph(_ space: Space) throws {
-    let t0 = monotonicSeconds()
-    let inserted = try space.updateGraph()
-    print(String(format: "HNSW graph: %d rows inserted in %.2f s (%@)", inserted, monotonicSeconds() - t0, space.graphPath))
+  private func reportGraph(_ space: Space) throws {
+    let info = try space.graphInfo()
+    print("HNSW graph: \(info.nodes) nodes, \(info.walk.name) walk, up to date with the store (\(space.graphPath))")
   }
 }
 

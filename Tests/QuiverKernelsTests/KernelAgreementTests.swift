@@ -111,6 +111,27 @@ import Testing
     }
   }
 
+  @Test(arguments: lengths)
+  func dotInt8MatchesScalar(n: Int) {
+    var rng = SystemRandomNumberGenerator()
+    let q = randomFloats(n, scale: 1, using: &rng)
+    let codes = (0..<n).map { _ in Int8.random(in: .min ... .max, using: &rng) }
+    q.withUnsafeBufferPointer { pq in
+      codes.withUnsafeBufferPointer { pc in
+        let magnitude = zip(q, codes).reduce(Float(0)) { $0 + abs($1.0 * Float($1.1)) }
+        let simd = Kernels.dotInt8(pq, pc)
+        let scalar = ScalarKernels.dotInt8(pq, pc)
+        #expect(close(simd, scalar, magnitude: magnitude, n: n), "n=\(n): \(simd) vs \(scalar)")
+      }
+    }
+    // Exact on small integers: sign extension of every code (−128 stays −128).
+    let ones = [Float](repeating: 1, count: n)
+    let extremes = [Int8](repeating: .min, count: n)
+    ones.withUnsafeBufferPointer { po in
+      extremes.withUnsafeBufferPointer { pe in #expect(Kernels.dotInt8(po, pe) == Float(-128 * n)) }
+    }
+  }
+
   @Test(arguments: [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17])
   func hammingCountsDifferingBits(words: Int) {
     var rng = SystemRandomNumberGenerator()

@@ -47,6 +47,78 @@ import Testing
 
   static let graph = build(data.base, data.d)
 
+  /// Recall@10 of `graph` over the fixture queries at search breadth `ef`.
+  static func recall(_ graph: HNSWGraph, ef: Int) -> Double {
+    let (base, queries, d) = data
+    let searcher = HNSWGraph.Searcher(graph: graph)
+    var hits = 0
+    queries.withUnsafeBufferPointer { qs in
+      for q in 0..<(qs.count / d) {
+        let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
+        hits += searcher.search(qv, k: 10, ef: ef).filter { exactTop10(qv, base, d).contains($0.node) }.count
+      }
+    }
+    return Double(hits) / Double(queries.count / d * 10)
+  }
+
+  /// Every level-0 list holds ≤ M₀ distinct, in-range links, none to the node itself, and the
+  /// graph is not sparse (a lost-link bug shows up as a low mean degree).
+  static func checkLinks(_ g: HNSWGraph) {
+    var total = 0
+    for n in 0..<UInt32(g.count) {
+      var seen = Set<UInt32>()
+      g.forEachLink(n, 0) { e in
+        #expect(e < UInt32(g.count) && e != n)
+        seen.insert(e)
+        total += 1
+      }
+      #expect(seen.count <= g.parameters.M0)
+    }
+    #expect(Double(total) / Double(g.count) > Double(g.parameters.M) / 2)
+  }
+
+  @Test func theInt8WalkKeepsRecallAndItsFileReopensIdentically() throws {
+    let (base, queries, d) = Self.data
+    let graph = HNSWGraph(dimension: d, metric: .cosine, parameters: .init(M: 16, efConstruction: 100, walk: .int8), capacity: base.count / d)
+    base.withUnsafeBufferPointer { b in
+      for r in 0..<(b.count / d) { graph.insert(UnsafeBufferPointer(rebasing: b[(r * d)..<((r + 1) * d)])) }
+    }
+    let recall = Self.recall(graph, ef: 64)
+    #expect(recall >= 0.95, "int8 walk recall@10 at ef 64: \(recall)")
+    // Results come back re-ranked by exact distance.
+    let searcher = HNSWGraph.Searcher(graph: graph)
+    try withTemporaryDirectory { dir in
+      let path = dir + "/g.hnsw"
+      try graph.write(to: path)
+      let reopened = try HNSWGraph.open(path: path)
+      #expect(reopened.parameters.walk == .int8 && reopened.count == graph.count)
+      let again = HNSWGraph.Searcher(graph: reopened)
+      queries.withUnsafeBufferPointer { qs in
+        for q in 0..<20 {
+          let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
+          let a = searcher.search(qv, k: 10, ef: 64)
+          #expect(a.map(\.node) == again.search(qv, k: 10, ef: 64).map(\.node))
+          let exact = a.map { r in -base.withUnsafeBufferPointer { b in Kernels.dot(qv, UnsafeBufferPointer(rebasing: b[(Int(r.node) * d)..<((Int(r.node) + 1) * d)])) } }
+          #expect(zip(a, exact).allSatisfy { $0.distance == $1 })
+        }
+      }
+    }
+  }
+
+  @Test func aTwoThreadBuildKeepsRecallAndValidLinks() {
+    let (base, _, d) = Self.data
+    let graph = HNSWGraph(dimension: d, metric: .cosine, parameters: .init(M: 16, efConstruction: 100), capacity: 16)
+    // Two batches: the first into an empty graph, the second extending it.
+    base.withUnsafeBufferPointer { b in
+      graph.insert(contentsOf: UnsafeBufferPointer(rebasing: b[0..<(5000 * d)]), threads: 2)
+      graph.insert(contentsOf: UnsafeBufferPointer(rebasing: b[(5000 * d)...]), threads: 2)
+    }
+    #expect(graph.count == base.count / d)
+    let recall = Self.recall(graph, ef: 64)
+    #expect(recall >= 0.95, "2-thread build recall@10 at ef 64: \(recall)")
+    Self.checkLinks(graph)
+  }
+
   @Test func recallAt10IsAtLeast095AtEf64() {
     let (base, queries, d) = Self.data
     let searcher = HNSWGraph.Searcher(graph: Self.graph)
@@ -85,18 +157,5 @@ import Testing
     }
   }
 
-  @Test func everyLinkIsBoundedAndValid() {
-    let g = Self.graph
-    var total = 0
-    for n in 0..<UInt32(g.count) {
-      var degree = 0
-      g.forEachLink(n, 0) { e in
-        #expect(e < UInt32(g.count) && e != n)
-        degree += 1
-      }
-      #expect(degree <= g.parameters.M0)
-      total += degree
-    }
-    #expect(Double(total) / Double(g.count) > Double(g.parameters.M) / 2)  // not a sparse, broken graph
-  }
+  @Test func everyLinkIsBoundedAndValid() { Self.checkLinks(Self.graph) }
 }

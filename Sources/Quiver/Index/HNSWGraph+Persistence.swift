@@ -18,10 +18,12 @@ public enum HNSWFileError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// The graph file (`docs/hnsw-format.md`): a 4,096-byte header, the level-0 records exactly as in
-/// memory (so a restart maps them), then levels, tombstones and upper-level links.
+/// memory (so a restart maps them), with the int8 walk the f32 vectors, then levels, tombstones and
+/// upper-level links.
 extension HNSWGraph {
   static let magic: [UInt8] = Array("QUIVHNSW".utf8)
-  static let formatVersion: UInt32 = 1
+  /// Version 2 added the walk encoding (the header byte after the metric, 0 in version 1 files).
+  static let formatVersion: UInt32 = 2
   static let headerBytes = 4096
 
   /// Writes the graph to `path` atomically: a temporary file, fsync, rename.
@@ -32,7 +34,7 @@ extension HNSWGraph {
     header.u32(UInt32(dimension))
     header.u32(UInt32(parameters.M))
     header.u32(UInt32(parameters.efConstruction))
-    header.u8(metric.rawValue); header.u8(0); header.u16(0)
+    header.u8(metric.rawValue); header.u8(parameters.walk.rawValue); header.u16(0)
     header.u64(UInt64(count))
     header.u32(entryPoint)
     header.u32(UInt32(bitPattern: Int32(maxLevel)))
@@ -43,9 +45,7 @@ extension HNSWGraph {
     var tail = ByteWriter(capacity: 2 * count)
     tail.raw(levels)
     tail.raw(deleted.map { $0 ? UInt8(1) : 0 })
-    for n in 0..<count where levels[n] > 0 {
-      for v in upper[n] { tail.u32(v) }
-    }
+    for i in 0..<upperUsed { tail.u32(upperLinks[i]) }
     let checksum = tail.bytes.withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
     header.u64(UInt64(tail.bytes.count))
     header.u64(checksum)
@@ -64,6 +64,7 @@ extension HNSWGraph {
     }
     try header.bytes.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
     try writeAll(records, recordsLength)
+    if let exact { try writeAll(exact, count * dimension * 4) }
     try tail.bytes.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
     guard fsync(fd) == 0 else { close(fd); throw HNSWFileError.unreadable(path: temporary, errno: errno) }
     close(fd)
@@ -92,12 +93,15 @@ extension HNSWGraph {
     do {
       guard Array(try r.raw(8)) == magic else { throw invalid("bad magic") }
       let version = try r.u32()
-      guard version == formatVersion else { throw invalid("format version \(version), this Quiver reads \(formatVersion)") }
+      guard version == 1 || version == formatVersion else {
+        throw invalid("format version \(version), this Quiver reads 1 and \(formatVersion)")
+      }
       let dimension = Int(try r.u32())
       let m = Int(try r.u32())
       let efConstruction = Int(try r.u32())
       guard let metric = Metric(rawValue: try r.u8()) else { throw invalid("unknown metric") }
-      _ = try r.u8(); _ = try r.u16()
+      guard let walk = HNSWWalkEncoding(rawValue: try r.u8()) else { throw invalid("unknown walk encoding") }
+      _ = try r.u16()
       let count = Int(try r.u64())
       let entryPoint = try r.u32()
       let maxLevel = Int(Int32(bitPattern: try r.u32()))
@@ -105,29 +109,46 @@ extension HNSWGraph {
       let recordBytes = Int(try r.u64())
       let tailLength = Int(try r.u64())
       let checksum = try r.u64()
-      let parameters = Parameters(M: m, efConstruction: efConstruction)
-      guard dimension > 0, m > 1, recordBytes == 4 * (1 + 2 * m) + 4 * dimension else { throw invalid("inconsistent header") }
-      guard size == headerBytes + count * recordBytes + tailLength else {
-        throw invalid("size \(size), header says \(headerBytes + count * recordBytes + tailLength)")
+      let parameters = Parameters(M: m, efConstruction: efConstruction, walk: walk)
+      guard dimension > 0, m > 1, recordBytes == 4 * (1 + 2 * m) + walk.recordVectorBytes(dimension: dimension) else {
+        throw invalid("inconsistent header")
       }
-      let tail = UnsafeRawBufferPointer(rebasing: all[(headerBytes + count * recordBytes)...])
+      let exactBytes = walk == .int8 ? count * dimension * 4 : 0
+      guard size == headerBytes + count * recordBytes + exactBytes + tailLength else {
+        throw invalid("size \(size), header says \(headerBytes + count * recordBytes + exactBytes + tailLength)")
+      }
+      let tail = UnsafeRawBufferPointer(rebasing: all[(headerBytes + count * recordBytes + exactBytes)...])
       guard XXH3_64bits(tail.baseAddress, tail.count) == checksum else { throw invalid("checksum mismatch") }
       var t = ByteReader(tail, what: "HNSW tail")
       let levels = Array(try t.raw(count))
       let deleted = try t.raw(count).map { $0 != 0 }
-      let upperStride = 1 + m
-      var upper = [[UInt32]](repeating: [], count: count)
-      for n in 0..<count where levels[n] > 0 {
-        upper[n] = try (0..<(Int(levels[n]) * upperStride)).map { _ in try t.u32() }
+      let upperUsed = levels.reduce(0) { $0 + Int($1) * (1 + m) }
+      guard t.remaining == 4 * upperUsed else { throw invalid("upper links: \(t.remaining) bytes for \(upperUsed) slots") }
+      let upperLinks = UnsafeMutablePointer<UInt32>.allocate(capacity: max(upperUsed, 1))
+      for i in 0..<upperUsed { upperLinks[i] = try t.u32() }
+      // Every upper list is a count ≤ M and in-range node ids: a damaged tail cannot send a search
+      // out of bounds (the tail is checksummed too; this also catches a writer's bug).
+      var slot = 0
+      for l in levels where l > 0 {
+        for _ in 0..<Int(l) {
+          let c = Int(upperLinks[slot])
+          guard c <= m, (0..<c).allSatisfy({ Int(upperLinks[slot + 1 + $0]) < count }) else {
+            upperLinks.deallocate()
+            throw invalid("upper link list out of range")
+          }
+          slot += 1 + m
+        }
       }
       guard count == 0 || (Int(entryPoint) < count && maxLevel == Int(levels[Int(entryPoint)])) else {
         throw invalid("entry point")
       }
       mapped = false
       return HNSWGraph(dimension: dimension, metric: metric, parameters: parameters, mapped: base, mapLength: size,
-                       records: base + headerBytes, count: count, entryPoint: entryPoint,
+                       records: base + headerBytes,
+                       exact: walk == .int8 ? (base + headerBytes + count * recordBytes).assumingMemoryBound(to: Float.self) : nil,
+                       count: count, entryPoint: entryPoint,
                        maxLevel: count == 0 ? -1 : maxLevel, rng: SplitMix64(seed: rngState),
-                       levels: levels, upper: upper, deleted: deleted)
+                       levels: levels, upperLinks: upperLinks, upperUsed: upperUsed, deleted: deleted)
     } catch let error as StoreError {
       throw invalid("\(error)")
     }

@@ -10,11 +10,16 @@ import QuiverKernels
 ///
 /// Layout, for a search that walks memory in order (as hnswlib does): node n's level-0 record is
 /// one fixed-size block at `records + n·recordBytes` — a u32 link count, M₀ u32 links (M₀ = 2M), then
-/// the node's d f32 components — so visiting a neighbour touches one contiguous region.
-/// Upper-level links per node in `upper[n]` (level l ≥ 1 at `(l − 1)·(1 + M)`: count, then M links).
+/// the node's vector — so visiting a neighbour touches one contiguous region. The vector is d f32
+/// components, or with the int8 walk (``HNSWWalkEncoding``) a scale and d int8 codes, the f32
+/// vectors then living in a separate array (`exact`) that construction and the final re-rank read.
+/// Upper-level links of all nodes in one buffer, in node order: node n's level l ≥ 1 list at
+/// `upperStart[n] + (l − 1)·(1 + M)` (count, then M links).
 /// Distances are "smaller is closer": −q·v for cosine (unit vectors) and dot, ‖q − v‖² for L2.
 ///
-/// Not thread-safe for writes; searches through ``Searcher`` may run concurrently with each other.
+/// Not thread-safe for writes, except inside ``insert(contentsOf:threads:)``, which inserts with
+/// several threads under per-node link locks; searches through ``Searcher`` may run concurrently
+/// with each other.
 public final class HNSWGraph: @unchecked Sendable {
   /// Construction and search parameters, named as in the paper.
   public struct Parameters: Sendable, Equatable {
@@ -23,11 +28,14 @@ public final class HNSWGraph: @unchecked Sendable {
     public var efConstruction: Int = 200
     /// Seed of the level generator.
     public var seed: UInt64 = 42
+    /// The vectors inside the level-0 records: f32, or int8 with an exact re-rank.
+    public var walk: HNSWWalkEncoding = .float32
 
-    public init(M: Int = 16, efConstruction: Int = 200, seed: UInt64 = 42) {
+    public init(M: Int = 16, efConstruction: Int = 200, seed: UInt64 = 42, walk: HNSWWalkEncoding = .float32) {
       self.M = M
       self.efConstruction = efConstruction
       self.seed = seed
+      self.walk = walk
     }
 
     /// M₀ = 2M, the level-0 degree bound.
@@ -39,22 +47,31 @@ public final class HNSWGraph: @unchecked Sendable {
   public let dimension: Int
   public let metric: Metric
   public let parameters: Parameters
-  public private(set) var count = 0
-  public private(set) var entryPoint: UInt32 = 0
-  public private(set) var maxLevel = -1
+  public internal(set) var count = 0
+  public internal(set) var entryPoint: UInt32 = 0
+  public internal(set) var maxLevel = -1
 
   var capacity = 0
   /// Level-0 records, `recordBytes` bytes each.
   var records: UnsafeMutableRawPointer
+  /// With the int8 walk: the f32 vectors, `dimension` floats per node (heap, or inside the file map).
+  var exact: UnsafeMutablePointer<Float>?
   /// When the records live in a private, writable map of a graph file: the map to unmap.
   var mapping: (base: UnsafeMutableRawPointer, length: Int)?
   var levels: [UInt8] = []
-  var upper: [[UInt32]] = []
+  /// Upper-level link lists, `upperUsed` of `upperCapacity` u32 slots in use.
+  var upperLinks: UnsafeMutablePointer<UInt32>
+  var upperCapacity: Int
+  var upperUsed = 0
+  /// Where node n's upper lists start in `upperLinks`.
+  var upperStart: [Int] = []
   var deleted: [Bool] = []
+  /// Per-node link locks, present only while several threads insert.
+  var linkLocks: LinkLocks?
   var rng: SplitMix64
   private lazy var builder = Searcher(graph: self)
 
-  /// Bytes of a level-0 record: count + M₀ links + d floats.
+  /// Bytes of a level-0 record: count + M₀ links + the vector in the walk's encoding.
   let recordBytes: Int
   /// Byte offset of the vector inside a record.
   let vectorOffset: Int
@@ -67,17 +84,24 @@ public final class HNSWGraph: @unchecked Sendable {
     rng = SplitMix64(seed: parameters.seed)
     self.capacity = max(capacity, 16)
     vectorOffset = 4 * (1 + parameters.M0)
-    recordBytes = vectorOffset + 4 * dimension
+    recordBytes = vectorOffset + parameters.walk.recordVectorBytes(dimension: dimension)
     records = .allocate(byteCount: self.capacity * recordBytes, alignment: 64)
+    if parameters.walk == .int8 { exact = .allocate(capacity: self.capacity * dimension) }
+    upperCapacity = 1024
+    upperLinks = .allocate(capacity: upperCapacity)
   }
 
-  deinit { releaseRecords() }
+  deinit {
+    releaseRecords()
+    upperLinks.deallocate()
+  }
 
   private func releaseRecords() {
     if let mapping {
       munmap(mapping.base, mapping.length)
     } else {
       records.deallocate()
+      exact?.deallocate()
     }
   }
 
@@ -87,49 +111,129 @@ public final class HNSWGraph: @unchecked Sendable {
     let newCapacity = max(needed, capacity * 2)
     let r = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * recordBytes, alignment: 64)
     r.copyMemory(from: records, byteCount: count * recordBytes)
+    var e: UnsafeMutablePointer<Float>?
+    if let exact {
+      e = .allocate(capacity: newCapacity * dimension)
+      e!.update(from: exact, count: count * dimension)
+    }
     releaseRecords()
     mapping = nil
     records = r
+    exact = e
     capacity = newCapacity
   }
 
   /// A graph over records already in memory (a file map), for ``open(path:)``.
   init(dimension: Int, metric: Metric, parameters: Parameters, mapped: UnsafeMutableRawPointer, mapLength: Int,
-       records: UnsafeMutableRawPointer, count: Int, entryPoint: UInt32, maxLevel: Int, rng: SplitMix64,
-       levels: [UInt8], upper: [[UInt32]], deleted: [Bool]) {
+       records: UnsafeMutableRawPointer, exact: UnsafeMutablePointer<Float>?, count: Int, entryPoint: UInt32, maxLevel: Int, rng: SplitMix64,
+       levels: [UInt8], upperLinks: UnsafeMutablePointer<UInt32>, upperUsed: Int, deleted: [Bool]) {
     self.dimension = dimension
     self.metric = metric
     self.parameters = parameters
     self.rng = rng
     vectorOffset = 4 * (1 + parameters.M0)
-    recordBytes = vectorOffset + 4 * dimension
+    recordBytes = vectorOffset + parameters.walk.recordVectorBytes(dimension: dimension)
     self.records = records
+    self.exact = exact
     mapping = (mapped, mapLength)
     capacity = count
     self.count = count
     self.entryPoint = entryPoint
     self.maxLevel = maxLevel
     self.levels = levels
-    self.upper = upper
+    self.upperLinks = upperLinks
+    self.upperUsed = upperUsed
+    upperCapacity = max(upperUsed, 1)
+    var start = 0
+    upperStart.reserveCapacity(count)
+    for l in levels {
+      upperStart.append(start)
+      start += Int(l) * (1 + parameters.M)
+    }
     self.deleted = deleted
   }
+
+  /// Makes room for `extra` more u32 slots of upper-level links.
+  func reserveUpper(_ extra: Int) {
+    guard upperUsed + extra > upperCapacity else { return }
+    let newCapacity = max(upperUsed + extra, upperCapacity * 2)
+    let u = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+    u.update(from: upperLinks, count: upperUsed)
+    upperLinks.deallocate()
+    upperLinks = u
+    upperCapacity = newCapacity
+  }
+
+  /// Appends node bookkeeping for a node of level `l` whose vector is already stored: its empty
+  /// level-0 list, level, empty upper lists and live flag.
+  func appendNode(level l: Int) {
+    record(UInt32(levels.count))[0] = 0
+    levels.append(UInt8(l))
+    reserveUpper(l * upperStride)
+    upperStart.append(upperUsed)
+    (upperLinks + upperUsed).initialize(repeating: 0, count: l * upperStride)
+    upperUsed += l * upperStride
+    deleted.append(false)
+  }
+
+  /// A level drawn as in the paper: ⌊−ln(U)·mL⌋, capped at 31.
+  func drawLevel() -> Int { min(Int(-log(max(rng.nextUnit(), 1e-300)) * parameters.mL), 31) }
 
   @inline(__always)
   func record(_ n: UInt32) -> UnsafeMutablePointer<UInt32> {
     (records + Int(n) &* recordBytes).assumingMemoryBound(to: UInt32.self)
   }
 
+  /// Node n's f32 vector (inside its record, or in `exact` with the int8 walk).
   @inline(__always)
   func vector(_ n: UInt32) -> UnsafeBufferPointer<Float> {
-    UnsafeBufferPointer(start: (records + Int(n) &* recordBytes + vectorOffset).assumingMemoryBound(to: Float.self), count: dimension)
+    if let exact { return UnsafeBufferPointer(start: exact + Int(n) &* dimension, count: dimension) }
+    return UnsafeBufferPointer(start: (records + Int(n) &* recordBytes + vectorOffset).assumingMemoryBound(to: Float.self), count: dimension)
   }
 
+  /// Where node n's walk vector starts (for prefetching).
+  @inline(__always)
+  func walkVector(_ n: UInt32) -> UnsafeRawPointer { UnsafeRawPointer(records + Int(n) &* recordBytes + vectorOffset) }
+
+  /// The distance a walk uses: exact with the f32 walk; with the int8 walk, the f32 query against
+  /// node n's codes (x ≈ scale·c).
   @inline(__always)
   func distance(_ q: UnsafeBufferPointer<Float>, _ n: UInt32) -> Float {
+    guard exact != nil else { return exactDistance(q, n) }
+    let p = walkVector(n)
+    let scale = p.load(as: Float.self)
+    let codes = UnsafeBufferPointer(start: (p + 4).assumingMemoryBound(to: Int8.self), count: dimension)
+    switch metric {
+    case .l2:
+      // ‖q − s·c‖² = ‖q‖² − 2s·q·c + s²‖c‖², with ‖c‖² read from the codes themselves.
+      return Kernels.dot(q, q) - 2 * scale * Kernels.dotInt8(q, codes) + scale * scale * Kernels.int8Dot(codes, scaleA: 1, codes, scaleB: 1)
+    case .cosine, .dot: return -scale * Kernels.dotInt8(q, codes)
+    }
+  }
+
+  /// The exact distance between q and node n's f32 vector.
+  @inline(__always)
+  func exactDistance(_ q: UnsafeBufferPointer<Float>, _ n: UInt32) -> Float {
     switch metric {
     case .l2: Kernels.squaredL2(q, vector(n))
     case .cosine, .dot: -Kernels.dot(q, vector(n))
     }
+  }
+
+  /// Stores v as node n's vector: f32 into the record, or f32 into `exact` and scale + codes into
+  /// the record (scale = max|vᵢ| / 127, cᵢ = round(vᵢ / scale)).
+  func store(_ v: UnsafeBufferPointer<Float>, at n: UInt32) {
+    guard let exact else {
+      (records + Int(n) * recordBytes + vectorOffset).assumingMemoryBound(to: Float.self).update(from: v.baseAddress!, count: dimension)
+      return
+    }
+    (exact + Int(n) * dimension).update(from: v.baseAddress!, count: dimension)
+    let p = records + Int(n) * recordBytes + vectorOffset
+    let largest = v.reduce(Float(0)) { max($0, abs($1)) }
+    let scale = largest > 0 ? largest / 127 : 1
+    p.storeBytes(of: scale, as: Float.self)
+    let codes = (p + 4).assumingMemoryBound(to: Int8.self)
+    for i in 0..<dimension { codes[i] = Int8(max(-127, min(127, (v[i] / scale).rounded()))) }
   }
 
   // MARK: Insert (Algorithm 1)
@@ -141,18 +245,27 @@ public final class HNSWGraph: @unchecked Sendable {
     precondition(vector.count == dimension)
     grow(to: count + 1)
     let q = UInt32(count)
-    (records + Int(q) * recordBytes + vectorOffset).assumingMemoryBound(to: Float.self).update(from: vector.baseAddress!, count: dimension)
-    record(q)[0] = 0
-    let l = min(Int(-log(max(rng.nextUnit(), 1e-300)) * parameters.mL), 31)
-    levels.append(UInt8(l))
-    upper.append([UInt32](repeating: 0, count: l * upperStride))
-    deleted.append(false)
+    store(vector, at: q)
+    let l = drawLevel()
+    appendNode(level: l)
     count += 1
     if maxLevel < 0 {
       entryPoint = q
       maxLevel = l
       return q
     }
+    link(q, level: l, entryPoint: entryPoint, maxLevel: maxLevel, searcher: builder)
+    if l > maxLevel {
+      maxLevel = l
+      entryPoint = q
+    }
+    return q
+  }
+
+  /// Algorithm 1 for a node whose vector and bookkeeping are in place: descends from the entry
+  /// point to level l, then links q on levels min(l, maxLevel)…0. With `linkLocks` set, every read
+  /// and write of a link list holds that node's lock.
+  func link(_ q: UInt32, level l: Int, entryPoint: UInt32, maxLevel: Int, searcher: Searcher) {
     let qv = self.vector(q)
     var ep = entryPoint
     var epDistance = distance(qv, ep)
@@ -161,20 +274,28 @@ public final class HNSWGraph: @unchecked Sendable {
         (ep, epDistance) = greedyClosest(qv, from: ep, distance: epDistance, level: level)
       }
     }
+    // q's own lists are all written before any node links back to it: q is unreachable until
+    // then, so no other inserting thread can start from one of its still-empty lists (the reverse
+    // links of level L do not change the search of level L − 1, so a serial build is unchanged).
+    var chosen: [(level: Int, neighbours: [(distance: Float, node: UInt32)])] = []
     for level in stride(from: min(maxLevel, l), through: 0, by: -1) {
-      let candidates = builder.searchLayer(qv, entry: (epDistance, ep), ef: parameters.efConstruction, level: level)
-      let bound = level == 0 ? parameters.M0 : parameters.M
+      let candidates = searcher.searchLayer(qv, entry: (epDistance, ep), ef: parameters.efConstruction, level: level)
       let neighbours = selectNeighbours(candidates, count: parameters.M)
+      linkLocks?.lock(q)
       setLinks(q, level, neighbours.map(\.node))
-      for e in neighbours { addLink(from: e.node, to: q, distance: e.distance, level: level, bound: bound) }
+      linkLocks?.unlock(q)
+      chosen.append((level, neighbours))
       ep = candidates[0].node
       epDistance = candidates[0].distance
     }
-    if l > maxLevel {
-      maxLevel = l
-      entryPoint = q
+    for (level, neighbours) in chosen {
+      let bound = level == 0 ? parameters.M0 : parameters.M
+      for e in neighbours where e.node != q {
+        linkLocks?.lock(e.node)
+        addLink(from: e.node, to: q, distance: e.distance, level: level, bound: bound)
+        linkLocks?.unlock(e.node)
+      }
     }
-    return q
   }
 
   /// Greedy descent on one level (SEARCH-LAYER with ef = 1).
@@ -184,10 +305,13 @@ public final class HNSWGraph: @unchecked Sendable {
     var changed = true
     while changed {
       changed = false
-      forEachLink(current, level) { n in
+      let node = current
+      linkLocks?.lock(node)
+      forEachLink(node, level) { n in
         let d = distance(q, n)
         if d < best { best = d; current = n; changed = true }
       }
+      linkLocks?.unlock(node)
     }
     return (current, best)
   }
@@ -199,11 +323,9 @@ public final class HNSWGraph: @unchecked Sendable {
       let c = Int(links[0])
       for i in 0..<c { body(links[1 + i]) }
     } else {
-      upper[Int(n)].withUnsafeBufferPointer { u in
-        let base = (level - 1) * upperStride
-        let c = Int(u[base])
-        for i in 0..<c { body(u[base + 1 + i]) }
-      }
+      let u = upperLinks + upperStart[Int(n)] + (level - 1) * upperStride
+      let c = Int(u[0])
+      for i in 0..<c { body(u[1 + i]) }
     }
   }
 
@@ -213,9 +335,9 @@ public final class HNSWGraph: @unchecked Sendable {
       links[0] = UInt32(ids.count)
       for (i, id) in ids.enumerated() { links[1 + i] = id }
     } else {
-      let base = (level - 1) * upperStride
-      upper[Int(n)][base] = UInt32(ids.count)
-      for (i, id) in ids.enumerated() { upper[Int(n)][base + 1 + i] = id }
+      let u = upperLinks + upperStart[Int(n)] + (level - 1) * upperStride
+      u[0] = UInt32(ids.count)
+      for (i, id) in ids.enumerated() { u[1 + i] = id }
     }
   }
 
@@ -269,215 +391,4 @@ public final class HNSWGraph: @unchecked Sendable {
   public func markDeleted(_ n: UInt32) { deleted[Int(n)] = true }
 
   public func isDeleted(_ n: UInt32) -> Bool { deleted[Int(n)] }
-
-  // MARK: Search (Algorithms 2 and 5)
-
-  /// Per-thread search state: visited stamps and heaps, reused across searches. Its buffers are
-  /// raw memory so that the hot loop pays no exclusivity or bounds checks.
-  public final class Searcher {
-    unowned(unsafe) let graph: HNSWGraph
-    private var visited: UnsafeMutablePointer<UInt32>
-    private var visitedCapacity: Int
-    private var stamp: UInt32 = 0
-    private var candidates = RawHeap(maxOnTop: false)
-    private var results = RawHeap(maxOnTop: true)
-    /// Unvisited neighbours of the node being expanded (at most max(M₀, M)).
-    private let fresh: UnsafeMutablePointer<UInt32>
-
-    public init(graph: HNSWGraph) {
-      self.graph = graph
-      fresh = .allocate(capacity: graph.parameters.M0 + 1)
-      visitedCapacity = max(graph.capacity, 1024)
-      visited = .allocate(capacity: visitedCapacity)
-      visited.initialize(repeating: 0, count: visitedCapacity)
-    }
-
-    deinit {
-      visited.deallocate()
-      fresh.deallocate()
-      candidates.deallocate()
-      results.deallocate()
-    }
-
-    /// SEARCH-LAYER (Algorithm 2): the ef closest nodes to q reachable on `level` from the entry
-    /// point, sorted by distance.
-    func searchLayer(_ q: UnsafeBufferPointer<Float>, entry: (Float, UInt32), ef: Int, level: Int) -> [(distance: Float, node: UInt32)] {
-      fill(q, entry: entry, ef: ef, level: level)
-      return results.drainAscending()
-    }
-
-    private func fill(_ q: UnsafeBufferPointer<Float>, entry: (Float, UInt32), ef: Int, level: Int) {
-      let g = graph
-      if visitedCapacity < g.count {
-        let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: g.capacity)
-        grown.initialize(repeating: 0, count: g.capacity)
-        visited.deallocate()
-        visited = grown
-        visitedCapacity = g.capacity
-        stamp = 0
-      }
-      stamp &+= 1
-      if stamp == 0 {
-        visited.update(repeating: 0, count: visitedCapacity)
-        stamp = 1
-      }
-      let visited = self.visited, stamp = self.stamp
-      candidates.reserve(ef + 1)
-      results.reserve(ef + 1)
-      candidates.removeAll()
-      results.removeAll()
-      visited[Int(entry.1)] = stamp
-      candidates.push(entry.0, entry.1)
-      results.push(entry.0, entry.1)
-      let lines = min(8, (g.dimension * 4 + 63) / 64)
-      let fresh = self.fresh
-      while candidates.count > 0 {
-        let c = candidates.pop()
-        if c.distance > results.topDistance && results.count >= ef { break }
-        // Collect the unvisited neighbours and prefetch their records, then score them: the loads
-        // overlap instead of each distance waiting for its own cache misses.
-        var n = 0
-        g.forEachLink(c.node, level) { e in
-          guard visited[Int(e)] != stamp else { return }
-          visited[Int(e)] = stamp
-          quiver_prefetch(g.vector(e).baseAddress!, Int32(lines))
-          fresh[n] = e
-          n += 1
-        }
-        for i in 0..<n {
-          let e = fresh[i]
-          let d = g.distance(q, e)
-          if results.count < ef || d < results.topDistance {
-            candidates.push(d, e)
-            results.push(d, e)
-            if results.count > ef { results.pop() }
-          }
-        }
-      }
-    }
-
-    /// The ef nearest nodes found (deleted ones included), nearest first: Algorithm 5 before its
-    /// final cut to k.
-    public func candidates(_ q: UnsafeBufferPointer<Float>, ef: Int) -> [(distance: Float, node: UInt32)] {
-      let g = graph
-      guard g.count > 0 else { return [] }
-      var ep = g.entryPoint
-      var d = g.distance(q, ep)
-      if g.maxLevel > 0 {
-        for level in stride(from: g.maxLevel, through: 1, by: -1) {
-          (ep, d) = g.greedyClosest(q, from: ep, distance: d, level: level)
-        }
-      }
-      fill(q, entry: (d, ep), ef: ef, level: 0)
-      return results.drainAscending()
-    }
-
-    /// K-NN-SEARCH (Algorithm 5): the k nearest live nodes, nearest first, with search breadth
-    /// max(ef, k).
-    public func search(_ q: UnsafeBufferPointer<Float>, k: Int, ef: Int) -> [(distance: Float, node: UInt32)] {
-      let g = graph
-      let found = candidates(q, ef: max(ef, k))
-      var out: [(distance: Float, node: UInt32)] = []
-      out.reserveCapacity(k)
-      for f in found where !g.deleted[Int(f.node)] {
-        out.append(f)
-        if out.count == k { break }
-      }
-      return out
-    }
-  }
 }
-
-/// A binary heap of (distance, node) in raw memory: min- or max-ordered by distance.
-struct RawHeap {
-  private var distances: UnsafeMutablePointer<Float>
-  private var nodes: UnsafeMutablePointer<UInt32>
-  private var capacity: Int
-  private(set) var count = 0
-  let maxOnTop: Bool
-
-  init(maxOnTop: Bool) {
-    self.maxOnTop = maxOnTop
-    capacity = 256
-    distances = .allocate(capacity: capacity)
-    nodes = .allocate(capacity: capacity)
-  }
-
-  func deallocate() {
-    distances.deallocate()
-    nodes.deallocate()
-  }
-
-  mutating func reserve(_ n: Int) {
-    guard n > capacity else { return }
-    let d = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let v = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-    d.update(from: distances, count: count)
-    v.update(from: nodes, count: count)
-    distances.deallocate()
-    nodes.deallocate()
-    distances = d
-    nodes = v
-    capacity = n
-  }
-
-  mutating func removeAll() { count = 0 }
-
-  var topDistance: Float { distances[0] }
-
-  @inline(__always)
-  private func above(_ a: Float, _ b: Float) -> Bool { maxOnTop ? a > b : a < b }
-
-  @inline(__always)
-  mutating func push(_ distance: Float, _ node: UInt32) {
-    if count == capacity { reserve(capacity * 2) }
-    var i = count
-    count += 1
-    while i > 0 {
-      let parent = (i - 1) >> 1
-      guard above(distance, distances[parent]) else { break }
-      distances[i] = distances[parent]
-      nodes[i] = nodes[parent]
-      i = parent
-    }
-    distances[i] = distance
-    nodes[i] = node
-  }
-
-  @inline(__always)
-  @discardableResult
-  mutating func pop() -> (distance: Float, node: UInt32) {
-    let top = (distances[0], nodes[0])
-    count -= 1
-    let lastD = distances[count], lastN = nodes[count]
-    var i = 0
-    while true {
-      let l = 2 * i + 1
-      if l >= count { break }
-      var c = l
-      if l + 1 < count, above(distances[l + 1], distances[l]) { c = l + 1 }
-      guard above(distances[c], lastD) else { break }
-      distances[i] = distances[c]
-      nodes[i] = nodes[c]
-      i = c
-    }
-    if count > 0 {
-      distances[i] = lastD
-      nodes[i] = lastN
-    }
-    return top
-  }
-
-  /// Empties a max-heap into an array sorted by increasing distance.
-  mutating func drainAscending() -> [(distance: Float, node: UInt32)] {
-    var out = [(distance: Float, node: UInt32)](repeating: (0, 0), count: count)
-    var i = count - 1
-    while count > 0 {
-      out[i] = pop()
-      i -= 1
-    }
-    if !maxOnTop { out.reverse() }
-    return out
-  }
-}
-

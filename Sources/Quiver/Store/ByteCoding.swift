@@ -31,6 +31,9 @@ struct ByteReader {
     return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
   }
 
+  /// Bytes not read yet.
+  var remaining: Int { bytes.count - position }
+
   mutating func u8() throws -> UInt8 { try take(1)[0] }
   mutating func u16() throws -> UInt16 { UInt16(try uint(2)) }
   mutating func u32() throws -> UInt32 { UInt32(try uint(4)) }

@@ -11,7 +11,12 @@ extension Space {
   /// O(rows + documents); the space's data is rewritten once.
   @discardableResult
   public func compact() throws -> CompactionSummary {
-    defer { dropGraph() }  // row numbers changed: the graph is rebuilt on next use
+    // Row numbers change: the graph is dropped, and rebuilt at once if the space had one.
+    let hadGraph = graphState.withLock { $0.graph != nil } || fileExists(graphPath)
+    defer {
+      dropGraph()
+      if hadGraph { _ = try? updateGraph() }
+    }
     let rowBytes = elementType.rowBytes(dimension: dimension)
     let spaceKeyBytes = Array(key.description.utf8)
     return try store.env.write { txn in

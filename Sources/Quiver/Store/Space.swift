@@ -17,8 +17,9 @@ public final class Space: @unchecked Sendable {
   let vectors: LMDBDatabase
   let rows: LMDBDatabase
   let dead: LMDBDatabase
-  /// The space's HNSW graph once opened or built (see Space+HNSW.swift).
-  let graphState = Mutex<HNSWGraph?>(nil)
+  /// The space's HNSW graph once opened or built, and whether memory is ahead of its file
+  /// (see Space+HNSW.swift).
+  let graphState = Mutex<GraphState>(GraphState())
 
   init(store: Store, number: UInt32, key: SpaceKey, metric: Metric, elementType: ElementType) throws {
     self.store = store
@@ -53,10 +54,13 @@ public final class Space: @unchecked Sendable {
   /// `splitter`. `progress` is called after each committed batch with the documents done so far.
   /// Re-ingesting an id with the same text changes nothing; with a new text its old passages are
   /// tombstoned (in every space) and the new ones added, in the same transaction.
+  /// With `updatingGraph`, each committed batch's rows are inserted into the space's HNSW graph
+  /// before the next batch, and the graph file is written once at the end (a crash in between
+  /// loses no committed row: opening the graph catches up from LMDB, see ``updateGraph()``).
   @discardableResult
   public func ingest(
     _ documents: [Document], model: StaticModel, splitter: PassageSplitter = PassageSplitter(),
-    progress: ((Int) -> Void)? = nil
+    updatingGraph: Bool = true, progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
     guard SpaceKey(model: model, dimension: dimension) == key else {
       throw StoreError.modelMismatch(space: key.description, model: "qvm:" + model.file.contentHashHex)
@@ -74,6 +78,7 @@ public final class Space: @unchecked Sendable {
       }
       let flat = try model.embed(batch: texts, outputDimension: dimension)
       let s = try write(batch, passages: passages, vectors: flat)
+      if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: false) } }
       summary.documents += s.documents
       summary.unchanged += s.unchanged
       summary.replaced += s.replaced
@@ -81,13 +86,14 @@ public final class Space: @unchecked Sendable {
       start += batch.count
       progress?(start)
     }
+    if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: true) } }
     return summary
   }
 
   /// Stores documents whose passage vectors were computed elsewhere (an external model): one
   /// passage per document spanning its whole text, `vectors` row-major, one row per document.
   @discardableResult
-  public func ingest(_ documents: [Document], vectors: [Float]) throws -> IngestSummary {
+  public func ingest(_ documents: [Document], vectors: [Float], updatingGraph: Bool = true) throws -> IngestSummary {
     guard vectors.count == documents.count * dimension else {
       throw StoreError.wrongDimension(expected: dimension, actual: documents.isEmpty ? vectors.count : vectors.count / documents.count)
     }
@@ -101,12 +107,14 @@ public final class Space: @unchecked Sendable {
       if metric == .cosine { Self.normalizeRows(&rowsOfBatch, dimension) }
       let passages = batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }
       let s = try write(batch, passages: passages, vectors: rowsOfBatch)
+      if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: false) } }
       summary.documents += s.documents
       summary.unchanged += s.unchanged
       summary.replaced += s.replaced
       summary.passages += s.passages
       start = end
     }
+    if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: true) } }
     return summary
   }
 

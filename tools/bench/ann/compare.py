@@ -108,6 +108,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--plot", help="draw recall@10 vs queries/s, one line per library, to this PNG")
     ap.add_argument("--title", default="")
+    ap.add_argument("--libraries", default="hnswlib,faiss,usearch", help="peers to run beside Quiver")
+    ap.add_argument("--quiver-args", default="", help="extra arguments for `quiver bench ann`")
     args = ap.parse_args()
     x = np.load(args.base).astype(np.float32)
     q = np.load(args.queries).astype(np.float32)
@@ -116,11 +118,12 @@ def main():
     truth = np.argsort(-(q @ x.T), axis=1)[:, :10]
     report = []
     out = subprocess.run([args.quiver, "bench", "ann", "--base", args.base, "--queries", args.queries, "--M", str(args.M),
-                          "--ef-construction", str(args.ef_construction), "--ef", ",".join(map(str, EFS)), "--json"],
+                          "--ef-construction", str(args.ef_construction), "--ef", ",".join(map(str, EFS)), "--json", *args.quiver_args.split()],
                          check=True, capture_output=True, text=True).stdout
     report.append(json.loads(out))
-    for run in (run_hnswlib, run_faiss, run_usearch):
-        report.append(run(x, q, truth, args.M, args.ef_construction))
+    peers = {"hnswlib": run_hnswlib, "faiss": run_faiss, "usearch": run_usearch}
+    for name in filter(None, args.libraries.split(",")):
+        report.append(peers[name](x, q, truth, args.M, args.ef_construction))
     for r in report:
         line = ", ".join(f"ef {row['ef']}: R@10 {row['recall_at_10']:.3f} {row['per_second']:.0f} q/s p99 {row['p99_us']:.0f} µs"
                          for row in r["results"])
