@@ -6,7 +6,9 @@ extension HNSWGraph {
 
   /// Per-thread search state: visited stamps and heaps, reused across searches. Its buffers are
   /// raw memory so that the hot loop pays no exclusivity or bounds checks.
-  public final class Searcher {
+  /// One thread uses a searcher at a time; it may be handed between threads (a pool), hence
+  /// `@unchecked Sendable`.
+  public final class Searcher: @unchecked Sendable {
     unowned(unsafe) let graph: HNSWGraph
     private var visited: UnsafeMutablePointer<UInt32>
     private var visitedCapacity: Int

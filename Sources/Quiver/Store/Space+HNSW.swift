@@ -21,41 +21,68 @@ extension Space {
   /// the rows committed since it was written, and rebuilt when it does not match.
   @discardableResult
   public func updateGraph() throws -> Int {
-    try graphState.withLock { state in try sync(&state, persist: true).inserted }
+    try graphHolder.lock.withWriteLock { try sync(&graphHolder.state, persist: true).inserted }
   }
 
+  /// The graph's candidates for q (live nodes, best first), under the read lock when the graph is
+  /// in step with the space record, else after a sync under the write lock.
   func graphCandidates(_ q: [Float], ef: Int) throws -> [(row: UInt64, score: Float)] {
-    try graphState.withLock { state in
-      let graph = try sync(&state, persist: true).graph
-      let searcher = HNSWGraph.Searcher(graph: graph)
+    let counts = try recordCounts()
+    let holder = graphHolder
+    func search(_ graph: HNSWGraph) -> [(row: UInt64, score: Float)] {
+      let searcher = holder.searcher(for: graph)
+      defer { holder.recycle(searcher) }
       return q.withUnsafeBufferPointer { qp in
         searcher.candidates(qp, ef: ef).filter { !graph.isDeleted($0.node) }.map { (UInt64($0.node), -$0.distance) }
       }
+    }
+    let fresh: [(row: UInt64, score: Float)]? = holder.lock.withReadLock {
+      guard let graph = holder.state.graph, holder.state.syncedRows == counts.rows, holder.state.syncedLive == counts.live else {
+        return nil
+      }
+      return search(graph)
+    }
+    if let fresh { return fresh }
+    return try holder.lock.withWriteLock { search(try sync(&holder.state, persist: true).graph) }
+  }
+
+  /// The space record's row and live counts.
+  private func recordCounts() throws -> (rows: UInt64, live: UInt64) {
+    try store.env.read { txn in
+      guard let record = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
+      return (record.rowCount, record.liveCount)
     }
   }
 
   /// The graph's node count and walk encoding, bringing it up to date first.
   public func graphInfo() throws -> (nodes: Int, walk: HNSWWalkEncoding) {
-    try graphState.withLock { state in
-      let graph = try sync(&state, persist: true).graph
+    try graphHolder.lock.withWriteLock {
+      let graph = try sync(&graphHolder.state, persist: true).graph
       return (graph.count, graph.parameters.walk)
     }
   }
 
   /// Removes the graph file (after compaction renumbered the rows).
   func dropGraph() {
-    graphState.withLock { $0 = GraphState() }
-    unlink(graphPath)
+    graphHolder.lock.withWriteLock {
+      graphHolder.reset()
+      unlink(graphPath)
+    }
   }
 
   /// Brings `state` up to date with LMDB; with `persist`, writes the graph file if memory is
-  /// ahead of it (otherwise only marks it unsaved, for a later persisting call).
+  /// ahead of it (otherwise only marks it unsaved, for a later persisting call). Call under
+  /// `graphHolder`'s write lock.
   func sync(_ state: inout GraphState, persist: Bool) throws -> (graph: HNSWGraph, inserted: Int) {
     let d = dimension
     let graphMetric: Metric = metric
-    let rowCount: UInt64 = try store.env.read { txn in
-      guard let record = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
-      return record.rowCount
+    let (rowCount, liveCount) = try recordCounts()
+    if let current = state.graph, state.syncedRows == rowCount, state.syncedLive == liveCount {
+      if persist && state.unsaved {
+        try current.write(to: graphPath)
+        state.unsaved = false
+      }
+      return (current, 0)
     }
     var graph: HNSWGraph
     if let current = state.graph {
@@ -117,7 +144,10 @@ extension Space {
     }
     let inserted = Int(rowCount - first)
     if inserted > 0 || changedDeletes || state.graph == nil && !fileExists(graphPath) { state.unsaved = true }
+    if state.graph !== graph { graphHolder.clearPool() }
     state.graph = graph
+    state.syncedRows = rowCount
+    state.syncedLive = liveCount
     if persist && state.unsaved {
       try graph.write(to: graphPath)
       state.unsaved = false
@@ -128,8 +158,3 @@ extension Space {
   func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 }
 
-/// A space's graph in memory (nil until first used) and whether its file is behind it.
-struct GraphState {
-  var graph: HNSWGraph?
-  var unsaved = false
-}

@@ -17,9 +17,8 @@ public final class Space: @unchecked Sendable {
   let vectors: LMDBDatabase
   let rows: LMDBDatabase
   let dead: LMDBDatabase
-  /// The space's HNSW graph once opened or built, and whether memory is ahead of its file
-  /// (see Space+HNSW.swift).
-  let graphState = Mutex<GraphState>(GraphState())
+  /// The space's HNSW graph once opened or built, and its locks (see Space+HNSW.swift).
+  let graphHolder = SpaceGraph()
 
   init(store: Store, number: UInt32, key: SpaceKey, metric: Metric, elementType: ElementType) throws {
     self.store = store
@@ -78,7 +77,7 @@ public final class Space: @unchecked Sendable {
       }
       let flat = try model.embed(batch: texts, outputDimension: dimension)
       let s = try write(batch, passages: passages, vectors: flat)
-      if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: false) } }
+      if updatingGraph { try graphHolder.lock.withWriteLock { _ = try sync(&graphHolder.state, persist: false) } }
       summary.documents += s.documents
       summary.unchanged += s.unchanged
       summary.replaced += s.replaced
@@ -86,7 +85,7 @@ public final class Space: @unchecked Sendable {
       start += batch.count
       progress?(start)
     }
-    if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: true) } }
+    if updatingGraph { try graphHolder.lock.withWriteLock { _ = try sync(&graphHolder.state, persist: true) } }
     return summary
   }
 
@@ -107,14 +106,14 @@ public final class Space: @unchecked Sendable {
       if metric == .cosine { Self.normalizeRows(&rowsOfBatch, dimension) }
       let passages = batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }
       let s = try write(batch, passages: passages, vectors: rowsOfBatch)
-      if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: false) } }
+      if updatingGraph { try graphHolder.lock.withWriteLock { _ = try sync(&graphHolder.state, persist: false) } }
       summary.documents += s.documents
       summary.unchanged += s.unchanged
       summary.replaced += s.replaced
       summary.passages += s.passages
       start = end
     }
-    if updatingGraph { try graphState.withLock { _ = try sync(&$0, persist: true) } }
+    if updatingGraph { try graphHolder.lock.withWriteLock { _ = try sync(&graphHolder.state, persist: true) } }
     return summary
   }
 

@@ -12,12 +12,15 @@ Debian corpus; queries = embedded short descriptions) and `--kind gaussian` (clu
 """
 import argparse
 import json
+import os
 import subprocess
 import time
 
 import numpy as np
 
 EFS = [16, 32, 64, 128, 256]
+COLORS = {"quiver int8 walk": "tab:blue", "quiver": "tab:cyan", "hnswlib": "tab:orange",
+          "faiss IndexHNSWFlat": "tab:green", "usearch": "tab:red"}
 
 
 def recall(found, truth):
@@ -35,49 +38,108 @@ def timed_queries(fn, queries):
                    "p99_us": float(np.percentile(lat, 99) * 1e6)}
 
 
-def run_hnswlib(x, q, truth, m, efc):
+def median_seconds(fn, repeat=3):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def sweep(search, q, truth):
+    """Single-thread search per ef, after one unmeasured pass (as `quiver bench ann`)."""
+    rows = []
+    for i, ef in enumerate(EFS):
+        if i == 0:
+            timed_queries(lambda v: search(v, ef), q)
+        found, r = timed_queries(lambda v: search(v, ef), q)
+        rows.append(dict(ef=ef, recall_at_10=recall(found, truth), **r))
+    return rows
+
+
+def builds(make, threads):
+    """Builds once per thread count; returns the first index and [{threads, seconds}]."""
+    first, out = None, []
+    for t in threads:
+        t0 = time.perf_counter()
+        index = make(t)
+        out.append({"threads": t, "seconds": time.perf_counter() - t0})
+        if first is None:
+            first = index
+    return first, out
+
+
+def file_report(save, load, path):
+    """Bytes on disk of a saved index and the median time to load it back."""
+    save(path)
+    size = os.path.getsize(path)
+    reopen = median_seconds(lambda: load(path))
+    os.unlink(path)
+    return {"bytes": size, "reopen_ms": reopen * 1e3}
+
+
+def run_hnswlib(x, q, truth, m, efc, threads, tmp):
     import hnswlib
-    p = hnswlib.Index(space="ip", dim=x.shape[1])
-    p.init_index(max_elements=len(x), M=m, ef_construction=efc, random_seed=42)
-    t = time.perf_counter()
-    p.add_items(x, num_threads=1)
-    build = time.perf_counter() - t
-    rows = []
-    for ef in EFS:
+
+    def make(t):
+        p = hnswlib.Index(space="ip", dim=x.shape[1])
+        p.init_index(max_elements=len(x), M=m, ef_construction=efc, random_seed=42)
+        p.add_items(x, num_threads=t)
+        return p
+    p, b = builds(make, threads)
+    p.set_num_threads(1)
+
+    def search(v, ef):
         p.set_ef(ef)
-        found, r = timed_queries(lambda v: p.knn_query(v[None, :], k=10)[0][0], q)
-        rows.append(dict(ef=ef, recall_at_10=recall(found, truth), **r))
-    return {"library": "hnswlib", "build_seconds": build, "results": rows}
+        return p.knn_query(v[None, :], k=10)[0][0]
+
+    def load(path):
+        r = hnswlib.Index(space="ip", dim=x.shape[1])
+        r.load_index(path, max_elements=len(x))
+        return r
+    rows = sweep(search, q, truth)
+    return {"library": "hnswlib", "build_seconds": b[0]["seconds"], "builds": b, "results": rows,
+            **file_report(p.save_index, load, tmp + ".hnswlib")}
 
 
-def run_faiss(x, q, truth, m, efc):
+def run_faiss(x, q, truth, m, efc, threads, tmp):
     import faiss
+
+    def make(t):
+        faiss.omp_set_num_threads(t)
+        index = faiss.IndexHNSWFlat(x.shape[1], m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = efc
+        index.add(x)
+        return index
+    index, b = builds(make, threads)
     faiss.omp_set_num_threads(1)
-    index = faiss.IndexHNSWFlat(x.shape[1], m, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = efc
-    t = time.perf_counter()
-    index.add(x)
-    build = time.perf_counter() - t
-    rows = []
-    for ef in EFS:
+
+    def search(v, ef):
         index.hnsw.efSearch = ef
-        found, r = timed_queries(lambda v: index.search(v[None, :], 10)[1][0], q)
-        rows.append(dict(ef=ef, recall_at_10=recall(found, truth), **r))
-    return {"library": "faiss IndexHNSWFlat", "build_seconds": build, "results": rows}
+        return index.search(v[None, :], 10)[1][0]
+    rows = sweep(search, q, truth)
+    return {"library": "faiss IndexHNSWFlat", "build_seconds": b[0]["seconds"], "builds": b, "results": rows,
+            **file_report(lambda path: faiss.write_index(index, path), faiss.read_index, tmp + ".faiss")}
 
 
-def run_usearch(x, q, truth, m, efc):
+def run_usearch(x, q, truth, m, efc, threads, tmp):
     from usearch.index import Index
-    index = Index(ndim=x.shape[1], metric="ip", dtype="f32", connectivity=m, expansion_add=efc)
-    t = time.perf_counter()
-    index.add(np.arange(len(x)), x, threads=1)
-    build = time.perf_counter() - t
-    rows = []
-    for ef in EFS:
+
+    def make(t):
+        index = Index(ndim=x.shape[1], metric="ip", dtype="f32", connectivity=m, expansion_add=efc)
+        index.add(np.arange(len(x)), x, threads=t)
+        return index
+    index, b = builds(make, threads)
+
+    def search(v, ef):
         index.expansion_search = ef
-        found, r = timed_queries(lambda v: index.search(v, 10, threads=1).keys, q)
-        rows.append(dict(ef=ef, recall_at_10=recall(found, truth), **r))
-    return {"library": "usearch", "build_seconds": build, "results": rows}
+        return index.search(v, 10, threads=1).keys
+
+    # Reopen as a memory-mapped view, USearch's closest equivalent of Quiver's map.
+    rows = sweep(search, q, truth)
+    return {"library": "usearch", "build_seconds": b[0]["seconds"], "builds": b, "results": rows,
+            **file_report(index.save, lambda path: Index.restore(path, view=True), tmp + ".usearch")}
 
 
 def replot(paths, out, title):
@@ -90,7 +152,8 @@ def replot(paths, out, title):
     for ax, (name, path) in zip(axes, paths):
         for r in json.load(open(path)):
             rows = r["results"]
-            ax.plot([row["recall_at_10"] for row in rows], [row["per_second"] for row in rows], marker="o", label=r["library"])
+            ax.plot([row["recall_at_10"] for row in rows], [row["per_second"] for row in rows], marker="o", label=r["library"],
+                    color=COLORS.get(r["library"]))
         ax.set_xlabel("recall@10"); ax.set_ylabel("queries/s, one thread"); ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3); ax.legend(); ax.set_title(name)
     fig.suptitle(title)
@@ -110,29 +173,43 @@ def main():
     ap.add_argument("--title", default="")
     ap.add_argument("--libraries", default="hnswlib,faiss,usearch", help="peers to run beside Quiver")
     ap.add_argument("--quiver-args", default="", help="extra arguments for `quiver bench ann`")
+    ap.add_argument("--walks", default="int8,f32", help="Quiver walk encodings to run (one `quiver bench ann` each)")
+    ap.add_argument("--threads", default="1,2", help="build thread counts; searches use the first build")
+    ap.add_argument("--tmp", default="/tmp/ann-compare-index", help="where saved indexes go while their size and reopen are measured")
     args = ap.parse_args()
     x = np.load(args.base).astype(np.float32)
     q = np.load(args.queries).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    truth = np.argsort(-(q @ x.T), axis=1)[:, :10]
+    scores = q @ x.T
+    top = np.argpartition(-scores, 10, axis=1)[:, :10]
+    truth = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1), axis=1)
+    del scores
+    threads = [int(t) for t in args.threads.split(",")]
     report = []
-    out = subprocess.run([args.quiver, "bench", "ann", "--base", args.base, "--queries", args.queries, "--M", str(args.M),
-                          "--ef-construction", str(args.ef_construction), "--ef", ",".join(map(str, EFS)), "--json", *args.quiver_args.split()],
-                         check=True, capture_output=True, text=True).stdout
-    report.append(json.loads(out))
+    for walk in filter(None, args.walks.split(",")):
+        out = subprocess.run([args.quiver, "bench", "ann", "--base", args.base, "--queries", args.queries, "--M", str(args.M),
+                              "--ef-construction", str(args.ef_construction), "--ef", ",".join(map(str, EFS)),
+                              "--walk", walk, "--threads", args.threads, "--json", *args.quiver_args.split()],
+                             check=True, capture_output=True, text=True).stdout
+        report.append(json.loads(out))
+        show(report[-1])
     peers = {"hnswlib": run_hnswlib, "faiss": run_faiss, "usearch": run_usearch}
     for name in filter(None, args.libraries.split(",")):
-        report.append(peers[name](x, q, truth, args.M, args.ef_construction))
-    for r in report:
-        line = ", ".join(f"ef {row['ef']}: R@10 {row['recall_at_10']:.3f} {row['per_second']:.0f} q/s p99 {row['p99_us']:.0f} µs"
-                         for row in r["results"])
-        print(f"{r['library']:22s} build {r['build_seconds']:.2f} s | {line}")
+        report.append(peers[name](x, q, truth, args.M, args.ef_construction, threads, args.tmp))
+        show(report[-1])
     if args.out:
         with open(args.out, "w") as f:
             json.dump(report, f, indent=1)
     if args.plot:
         plot(report, args.plot, args.title)
+
+
+def show(r):
+    builds = ", ".join(f"{b['seconds']:.2f} s ({b['threads']}t)" for b in r.get("builds", [{"threads": 1, "seconds": r["build_seconds"]}]))
+    line = ", ".join(f"ef {row['ef']}: R@10 {row['recall_at_10']:.3f} {row['per_second']:.0f} q/s p99 {row['p99_us']:.0f} µs"
+                     for row in r["results"])
+    print(f"{r['library']:22s} build {builds}; {r.get('bytes', 0) / 1e6:.1f} MB, reopen {r.get('reopen_ms', 0):.1f} ms | {line}", flush=True)
 
 
 def plot(report, path, title):
