@@ -20,6 +20,29 @@ enum Fixtures {
   static var model64PQ: String { directory + "/quiver-64d-pq.qvm" }
   static var model32F16: String { directory + "/quiver-32d-f16.qvm" }
   static func reference(_ name: String) -> String { directory + "/reference-\(name).npy" }
+  static var model256Fusion: String { directory + "/quiver-256d-pq-fusion.qvm" }
+  static var model256Stateful: String { directory + "/quiver-256d-pq-stateful.qvm" }
+
+  /// The rows of a little-endian float16 `.npy` matrix (the aggregators' reference vectors), as f32.
+  static func float16Rows(_ path: String) throws -> [[Float]] {
+    let b = try readBytes(path)
+    guard b.count > 10, b[6] == 1 else { throw TestFailure("\(path): not an npy version 1 file") }
+    let headerLength = Int(b[8]) | Int(b[9]) << 8
+    let header = String(decoding: b[10..<(10 + headerLength)], as: UTF8.self)
+    guard header.contains("'<f2'"), let open = header.firstIndex(of: "("), let close = header.firstIndex(of: ")") else {
+      throw TestFailure("\(path): not a float16 matrix")
+    }
+    let shape = header[header.index(after: open)..<close].split(separator: ",").compactMap { Int($0.filter(\.isNumber)) }
+    guard shape.count == 2 else { throw TestFailure("\(path): shape \(shape)") }
+    let start = 10 + headerLength
+    guard b.count == start + shape[0] * shape[1] * 2 else { throw TestFailure("\(path): size") }
+    return (0..<shape[0]).map { r in
+      (0..<shape[1]).map { c in
+        let at = start + 2 * (r * shape[1] + c)
+        return Float(Float16(bitPattern: UInt16(b[at]) | UInt16(b[at + 1]) << 8))
+      }
+    }
+  }
 
   /// The lines of a text file.
   static func lines(_ path: String) throws -> [String] {

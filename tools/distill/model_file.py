@@ -77,6 +77,8 @@ def read_model(path):
         kind, elem, off, length, _ = struct.unpack_from("<IIQQQ", data, hsize + i * ENTRY_SIZE)
         secs[kind] = (elem, data[off:off + length])
     out["weights"] = np.frombuffer(secs[KIND["weights"]][1], dtype="<f4")
+    out["token_meta"] = np.frombuffer(secs[KIND["token_meta"]][1], dtype=np.uint8)
+    out["aggregator_params"] = secs[KIND["aggregator"]][1]
     out["tokenizer"] = secs[KIND["tokenizer"]][1]
     out["metadata"] = json.loads(secs[KIND["metadata"]][1])
     if KIND["codebook"] in secs:
@@ -84,6 +86,7 @@ def read_model(path):
         cb = np.frombuffer(raw, dtype="<f2" if elem == ELEM["f16"] else "<f4").astype(np.float32).reshape(m, k, dim // m)
         codes = np.frombuffer(secs[KIND["codes"]][1], dtype=np.uint8).reshape(vocab, m)
         out["vectors"] = np.concatenate([cb[j][codes[:, j]] for j in range(m)], axis=1)
+        out["codebook"], out["codes"], out["codebook_f16"] = cb, codes, elem == ELEM["f16"]
     else:
         out["vectors"] = np.frombuffer(secs[KIND["embeddings"]][1], dtype="<f2").astype(np.float32).reshape(vocab, dim)
     return out

@@ -3,17 +3,24 @@ import QuiverKernels
 /// Embeds texts with a ``StaticModel``, reusing its own scratch buffers: after the first calls have
 /// grown them, embedding allocates nothing. Not thread-safe: one embedder per thread.
 ///
-/// The path, as in Model2Vec: tokenise → for each token t, acc += wₜ · vₜ (vₜ decoded from PQ codes
-/// on the fly) → acc / ‖acc‖. A text whose tokens all have weight 0 (or no tokens) embeds to zeros.
+/// The path, as in Model2Vec: tokenise → keep the live tokens (in the vocabulary, weight ≠ 0) →
+/// aggregate as the model file says (mean: acc = Σ wₜ·vₜ, vₜ decoded from PQ codes on the fly;
+/// fusion and stateful: docs/aggregators.md) → acc / ‖acc‖. A text without live tokens embeds to
+/// zeros.
 public final class Embedder {
   /// The model this embedder reads.
   public let model: StaticModel
   /// The dimension of the vectors it produces.
   public let outputDimension: Int
+  /// For a stateful model: the terms to run (nil: the setting the model was trained with). The
+  /// ablation settings of docs/quality.md.
+  public var statefulModes: StatefulModes?
 
   private var ids: [Int32] = []
   private let tokenizerScratch = UnigramTokenizer.Scratch()
   private let accumulator: UnsafeMutableBufferPointer<Float>
+  /// One token vector at the native dimension (fusion and stateful).
+  private let decoded: UnsafeMutablePointer<Float>
   // The tokens that contribute (in the vocabulary, weight ≠ 0) and their weights; grown, never shrunk.
   private var liveTokens: UnsafeMutableBufferPointer<Int32> = .allocate(capacity: 256)
   private var liveWeights: UnsafeMutableBufferPointer<Float> = .allocate(capacity: 256)
@@ -22,11 +29,13 @@ public final class Embedder {
     self.model = model
     self.outputDimension = outputDimension
     accumulator = .allocate(capacity: max(outputDimension, 8))
+    decoded = .allocate(capacity: max(model.dimension, 8))
     ids.reserveCapacity(256)
   }
 
   deinit {
     accumulator.deallocate()
+    decoded.deallocate()
     liveTokens.deallocate()
     liveWeights.deallocate()
   }
@@ -64,7 +73,7 @@ public final class Embedder {
     aggregate(tokenIDs, into: output)
   }
 
-  /// Aggregates the token vectors of `tokens` (the weighted mean, normalised) into `output`.
+  /// Aggregates the token vectors of `tokens` with the model's aggregator, normalised, into `output`.
   private func aggregate(_ tokens: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<Float>) {
     let d = outputDimension
     if tokens.count > liveTokens.count {
@@ -86,11 +95,18 @@ public final class Embedder {
       liveWeights[n] = w
       n += 1
     }
-    // acc = Σₜ wₜ · vₜ
     let acc = accumulator.baseAddress!
-    model.vectors.weightedSum(
-      tokens: UnsafeBufferPointer(rebasing: liveTokens[..<n]), weights: UnsafeBufferPointer(rebasing: liveWeights[..<n]),
-      into: acc, dimension: d)
+    let live = UnsafeBufferPointer(rebasing: liveTokens[..<n])
+    let liveW = UnsafeBufferPointer(rebasing: liveWeights[..<n])
+    switch model.aggregation {
+    case .mean:  // acc = Σₜ wₜ · vₜ
+      model.vectors.weightedSum(tokens: live, weights: liveW, into: acc, dimension: d)
+    case .fusion(let fusion):
+      fusion.aggregate(tokens: live, weights: liveW, vectors: model.vectors, scratch: decoded, into: acc, dimension: d)
+    case .stateful(let stateful):
+      stateful.aggregate(tokens: live, weights: liveW, codes: model.tokenCodes, vectors: model.vectors,
+                         modes: statefulModes ?? stateful.modes, decoded: decoded, into: acc, dimension: d)
+    }
     // v = acc / ‖acc‖ (the 1/Σw of a mean cancels in the normalisation)
     let accumulated = UnsafeBufferPointer(start: acc, count: d)
     let norm2 = Kernels.dot(accumulated, accumulated)

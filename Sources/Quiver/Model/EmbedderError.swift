@@ -2,14 +2,11 @@
 public enum EmbedderError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The requested output dimension is not available from this model.
   case unsupportedDimension(requested: Int, native: Int, reason: String)
-  /// The model's aggregator is not implemented by this Quiver.
-  case unsupportedAggregator(String)
 
   public var description: String {
     switch self {
     case .unsupportedDimension(let requested, let native, let reason):
       "output dimension \(requested) is not supported by this model (native \(native)): \(reason)"
-    case .unsupportedAggregator(let kind): "aggregator \(kind) is not supported"
     }
   }
 }

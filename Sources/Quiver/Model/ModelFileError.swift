@@ -26,6 +26,9 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
   case contentHashMismatch
   /// The embedded tokenizer is not a SentencePiece model, or its vocabulary differs from the header's.
   case tokenizerMismatch(String)
+  /// The aggregator section or the token metadata codes do not fit the header's aggregator
+  /// (docs/aggregators.md).
+  case invalidAggregatorParameters(String)
 
   public var description: String {
     switch self {
@@ -42,6 +45,7 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
     case .sectionSizeMismatch(let kind, let e, let a): "model file section \(kind) has \(a) bytes, expected \(e)"
     case .contentHashMismatch: "model file content hash does not match its bytes"
     case .tokenizerMismatch(let why): "model file tokenizer is unusable: \(why)"
+    case .invalidAggregatorParameters(let why): "model file aggregator parameters are invalid: \(why)"
     }
   }
 }

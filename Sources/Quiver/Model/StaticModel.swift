@@ -23,16 +23,35 @@ public final class StaticModel: @unchecked Sendable {
 
   let vectors: TokenVectors
   let weights: UnsafePointer<Float>
+  /// Each token's metadata code (its POS bucket, docs/aggregators.md), in the map.
+  let tokenCodes: UnsafePointer<UInt8>
+  /// How this model combines token vectors, with the parameters read from its file.
+  let aggregation: Aggregation
   private let decoded: UnsafeMutableBufferPointer<Float>?
+
+  /// The aggregator of a model file and its parameters.
+  enum Aggregation {
+    case mean
+    case fusion(FusionAggregator)
+    case stateful(StatefulAggregator)
+  }
+
+  /// The model's aggregator.
+  public var aggregator: ModelFormat.AggregatorKind { file.aggregator }
+
+  /// The stateful aggregator's trained setting (nil for other aggregators).
+  public var trainedStatefulModes: StatefulModes? {
+    if case .stateful(let s) = aggregation { return s.modes }
+    return nil
+  }
 
   /// Opens the model file at `path`.
   /// - Parameters:
   ///   - decodeToFloatTable: decode every token vector once into an f32 table on the heap
   ///     (V × D × 4 bytes) and embed from it, instead of decoding PQ codes (or f16) per token.
-  /// - Throws: ``ModelFileError`` for a bad file, ``EmbedderError`` for an unsupported aggregator.
+  /// - Throws: ``ModelFileError`` for a bad file (including aggregator parameters that do not parse).
   public init(path: String, verification: ModelFile.Verification = .full, decodeToFloatTable: Bool = false) throws {
     let file = try ModelFile(path: path, verification: verification)
-    guard file.aggregator == .mean else { throw EmbedderError.unsupportedAggregator(file.aggregator.description) }
     let tokenizer: SentencePieceTokenizer
     do {
       tokenizer = try SentencePieceTokenizer(bytes: file.bytes(of: .tokenizer)!)
@@ -56,6 +75,21 @@ public final class StaticModel: @unchecked Sendable {
     } else {
       mapped = TokenVectors(storage: .float32(floats(.embeddings, as: Float.self)), dimension: file.dimension, count: file.vocabularySize)
     }
+    let codes = floats(.tokenMeta, as: UInt8.self)
+    let parameters = file.bytes(of: .aggregator)!
+    switch file.aggregator {
+    case .mean:
+      aggregation = .mean
+    case .fusion:
+      aggregation = .fusion(try FusionAggregator(section: parameters, dimension: file.dimension))
+    case .stateful:
+      let stateful = try StatefulAggregator(section: parameters, dimension: file.dimension, vectors: mapped)
+      for t in 0..<file.vocabularySize where Int(codes[t]) >= stateful.buckets {
+        throw ModelFileError.invalidAggregatorParameters("token \(t) has bucket \(codes[t]), the aggregator knows \(stateful.buckets)")
+      }
+      aggregation = .stateful(stateful)
+    }
+    tokenCodes = codes
     self.file = file
     self.tokenizer = tokenizer
     nativeTokenizer = try? UnigramTokenizer(modelBytes: file.bytes(of: .tokenizer)!)

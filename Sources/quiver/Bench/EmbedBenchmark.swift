@@ -15,6 +15,9 @@ struct EmbedBenchCommand: ParsableCommand {
   @Option(help: "Sentences: a JSONL corpus or a text file, one a line (default: the fixture corpus).")
   var sentences: String?
 
+  @Option(help: "Stateful models: the terms to run (boost-only, boost+state, stateful); default: the file's.")
+  var statefulModes: String?
+
   @Option(help: "Timed passes over all sentences; latencies pool over passes.")
   var passes = 3
 
@@ -32,7 +35,9 @@ struct EmbedBenchCommand: ParsableCommand {
     }
     if json {
       var fields = results[0].1.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(fmt($0.value))" }
-      fields.insert("\"benchmark\":\"embed\",\"model\":\(jsonString(path)),\"path\":\"pq\"", at: 0)
+      let aggregator = try StaticModel(path: path, verification: .structure).aggregator.description
+      let setting = statefulModes.map { ",\"stateful_modes\":\(jsonString($0))" } ?? ""
+      fields.insert("\"benchmark\":\"embed\",\"model\":\(jsonString(path)),\"aggregator\":\"\(aggregator)\"\(setting),\"path\":\"pq\"", at: 0)
       let other = results[1].1.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(fmt($0.value))" }
       fields.append("\"decoded_f32\":{" + other.joined(separator: ",") + "}")
       print("{" + fields.joined(separator: ",") + "}")
@@ -48,6 +53,10 @@ struct EmbedBenchCommand: ParsableCommand {
 
   private func measure(_ model: StaticModel, _ texts: [String]) throws -> [String: Double] {
     let embedder = try model.makeEmbedder()
+    if let statefulModes {
+      guard let modes = StatefulModes(name: statefulModes) else { throw ValidationError("unknown --stateful-modes \(statefulModes)") }
+      embedder.statefulModes = modes
+    }
     let d = embedder.outputDimension
     var out = [Float](repeating: 0, count: d)
     var tokenized: [[Int32]] = []

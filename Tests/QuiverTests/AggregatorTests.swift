@@ -1,0 +1,108 @@
+import CAllocationCounter
+import Quiver
+import QuiverKernels
+import Testing
+
+/// The fusion and stateful aggregators on their trained fixture models (docs/aggregators.md).
+@Suite struct AggregatorTests {
+  static func embed(_ embedder: Embedder, _ text: String) throws -> [Float] {
+    var v = [Float](repeating: 0, count: embedder.outputDimension)
+    try v.withUnsafeMutableBufferPointer { _ = try embedder.embed(text, into: $0) }
+    return v
+  }
+
+  static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in Kernels.cosine(pa, pb) } }
+  }
+
+  /// Swift agrees with the numpy reference (tools/distill/aggregators.py) on real sentences, for each
+  /// aggregator and, for the stateful model, each ablation setting; PQ-decoded per token and through
+  /// the decoded f32 table (which projects by P·e instead of the PQ table).
+  @Test(arguments: [
+    ("256d-pq-fusion", "fusion", false), ("256d-pq-fusion", "fusion", true),
+    ("256d-pq-stateful", "stateful", false), ("256d-pq-stateful", "stateful", true),
+    ("256d-pq-stateful-boost-only", "boost-only", false), ("256d-pq-stateful-boost-state", "boost+state", false),
+  ])
+  func matchesTheNumpyReference(reference: String, setting: String, decoded: Bool) throws {
+    let path = setting == "fusion" ? Fixtures.model256Fusion : Fixtures.model256Stateful
+    let model = try StaticModel(path: path, decodeToFloatTable: decoded)
+    let rows = try Fixtures.float16Rows(Fixtures.directory + "/reference-\(reference).npy")
+    let sentences = try Fixtures.lines(Fixtures.sentences)
+    // The trained aggregators on 1,000 sentences; the ablation settings (the same code, terms switched
+    // off) on 400, to keep the fixtures under 20 MB.
+    #expect(rows.count >= (reference.contains("-boost") ? 400 : 1000))
+    let embedder = try model.makeEmbedder()
+    if setting != "fusion" { embedder.statefulModes = StatefulModes(name: setting) }
+    var worst: Float = 1
+    for (i, row) in rows.enumerated() {
+      let c = Self.cosine(try Self.embed(embedder, sentences[i]), row)
+      worst = min(worst, c)
+      if c < 0.9999 { Issue.record("sentence \(i) \"\(sentences[i])\": cosine \(c)") }
+    }
+    #expect(worst >= 0.9999)
+  }
+
+  @Test func theFileSaysWhichAggregatorRuns() throws {
+    #expect(try StaticModel(path: Fixtures.model256PQ).aggregator == .mean)
+    #expect(try StaticModel(path: Fixtures.model256Fusion).aggregator == .fusion)
+    let stateful = try StaticModel(path: Fixtures.model256Stateful)
+    #expect(stateful.aggregator == .stateful && stateful.trainedStatefulModes == .full)
+  }
+
+  /// Mean pooling cannot hear word order; fusion and the stateful aggregator can.
+  @Test func orderSensitivity() throws {
+    let pairs = [("black cat", "cat black"), ("red tape", "tape red"), ("free software library", "library software free")]
+    for (a, b) in pairs {
+      let mean = try StaticModel(path: Fixtures.model256PQ).makeEmbedder()
+      #expect(Self.cosine(try Self.embed(mean, a), try Self.embed(mean, b)) > 0.99999)
+      for path in [Fixtures.model256Fusion, Fixtures.model256Stateful] {
+        let e = try StaticModel(path: path).makeEmbedder()
+        #expect(Self.cosine(try Self.embed(e, a), try Self.embed(e, b)) < 0.9999, "\(path): \(a) vs \(b)")
+      }
+    }
+  }
+
+  /// The ablation settings run different terms, so they give different vectors.
+  @Test func settingsChangeTheResult() throws {
+    let e = try StaticModel(path: Fixtures.model256Stateful).makeEmbedder()
+    let text = "fast command line tool to search text in large files"
+    var vectors: [[Float]] = []
+    for modes in [StatefulModes.boostOnly, .boostAndState, .full] {
+      e.statefulModes = modes
+      vectors.append(try Self.embed(e, text))
+    }
+    #expect(Self.cosine(vectors[0], vectors[2]) < 0.99999)
+    #expect(Self.cosine(vectors[1], vectors[2]) < 0.99999)
+  }
+
+  @Test(arguments: ["fusion", "stateful"])
+  func aggregatingAllocatesNothingOnceWarm(kind: String) throws {
+    let model = try StaticModel(path: kind == "fusion" ? Fixtures.model256Fusion : Fixtures.model256Stateful)
+    let embedder = try model.makeEmbedder()
+    let sentences = try Fixtures.lines(Fixtures.sentences)
+    var out = [Float](repeating: 0, count: embedder.outputDimension)
+    try out.withUnsafeMutableBufferPointer { buffer in
+      for s in sentences { try embedder.embed(s, into: buffer) }
+      qac_start()
+      for s in sentences { try embedder.embed(s, into: buffer) }
+      let allocations = qac_stop()
+      #expect(allocations == 0, "\(allocations) allocations in \(sentences.count) embeds")
+    }
+  }
+
+  /// A damaged parameter section is a typed error, not a crash (checksums skipped to reach it).
+  @Test func aDamagedAggregatorSectionIsATypedError() throws {
+    let file = try ModelFile(path: Fixtures.model256Stateful)
+    let offset = file.section(.aggregator)!.offset
+    var bytes = try Fixtures.readBytes(Fixtures.model256Stateful)
+    try withTemporaryDirectory { dir in
+      for (at, value) in [(0, UInt8(9)), (12, UInt8(2))] {  // version 9; K = 2 (< the buckets in token_meta / size)
+        var damaged = bytes
+        damaged[offset + at] = value
+        try writeBytes(damaged, to: dir + "/m.qvm")
+        #expect(throws: ModelFileError.self) { try StaticModel(path: dir + "/m.qvm", verification: .structure) }
+      }
+    }
+    bytes.removeAll()
+  }
+}
