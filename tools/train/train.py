@@ -247,9 +247,11 @@ def main():
         print(f"{name}: held-out cosine with the teacher (through R) {agreement:.4f}", file=sys.stderr)
         if kind == "mean":
             continue
-        meta = dict(base["metadata"], aggregator=name, trained_on=f"{len(train_texts)} train-split texts",
-                    loss="1 - cos + 0.1 InfoNCE (tau 0.05) through a learned 256->384 map", epochs=args.epochs)
         path = os.path.join(args.work, f"quiver-256d-pq-{name.replace('+', '-')}.qvm")
+        meta = dict(base["metadata"], name=os.path.basename(path), aggregator=name,
+                    trained_on=f"{len(train_texts)} train-split texts",
+                    loss=f"1 - cos(Rv, t) + 0.1 InfoNCE(Rv, t; tau 0.05) + {SIMILARITY_WEIGHT} in-batch similarity KL; "
+                         "R: a learned 256->384 map, not stored", epochs=args.epochs)
         write_model(path, vocab=base["vocab"], dim=dim, spm_bytes=base["tokenizer"], weights=base["weights"],
                     codebook=base["codebook"], codes=base["codes"], codebook_f16=base["codebook_f16"],
                     truncatable=bool(base["flags"] & 1), aggregator=kind, aggregator_params=model.export(dim),
