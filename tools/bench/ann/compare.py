@@ -147,8 +147,12 @@ def replot(paths, out, title):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(paths), figsize=(7 * len(paths), 4.5))
-    axes = [axes] if len(paths) == 1 else axes
+    cols = min(2, len(paths))
+    rows = (len(paths) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 4.5 * rows), squeeze=False)
+    axes = axes.flatten()
+    for extra in axes[len(paths):]:
+        extra.set_visible(False)
     for ax, (name, path) in zip(axes, paths):
         for r in json.load(open(path)):
             rows = r["results"]
