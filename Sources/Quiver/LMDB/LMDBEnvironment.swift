@@ -41,7 +41,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
   /// The directory holding `data.mdb` and `lock.mdb`.
   public let path: String
   private let options: Options
-  private let mapLock = MapLock()
+  /// Held shared by every transaction, exclusively while the map grows.
+  private let mapLock = ReadWriteLock()
 
   /// Opens (and, unless read-only, creates) the environment in the directory `path`.
   /// - Throws: ``LMDBError`` — `system(errno: ENOENT)` for a missing directory when

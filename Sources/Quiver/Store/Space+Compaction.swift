@@ -12,7 +12,7 @@ extension Space {
   @discardableResult
   public func compact() throws -> CompactionSummary {
     // Row numbers change: the graph is dropped, and rebuilt at once if the space had one.
-    let hadGraph = graphHolder.lock.withReadLock { graphHolder.state.graph != nil } || fileExists(graphPath)
+    let hadGraph = graphHolder.lock.shared { graphHolder.state.graph != nil } || fileExists(graphPath)
     defer {
       dropGraph()
       if hadGraph { _ = try? updateGraph() }

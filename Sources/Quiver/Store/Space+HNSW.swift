@@ -21,7 +21,7 @@ extension Space {
   /// the rows committed since it was written, and rebuilt when it does not match.
   @discardableResult
   public func updateGraph() throws -> Int {
-    try graphHolder.lock.withWriteLock { try sync(&graphHolder.state, persist: true).inserted }
+    try graphHolder.lock.exclusive { try sync(&graphHolder.state, persist: true).inserted }
   }
 
   /// The graph's candidates for q (live nodes, best first), under the read lock when the graph is
@@ -36,14 +36,14 @@ extension Space {
         searcher.candidates(qp, ef: ef).filter { !graph.isDeleted($0.node) }.map { (UInt64($0.node), -$0.distance) }
       }
     }
-    let fresh: [(row: UInt64, score: Float)]? = holder.lock.withReadLock {
+    let fresh: [(row: UInt64, score: Float)]? = holder.lock.shared {
       guard let graph = holder.state.graph, holder.state.syncedRows == counts.rows, holder.state.syncedLive == counts.live else {
         return nil
       }
       return search(graph)
     }
     if let fresh { return fresh }
-    return try holder.lock.withWriteLock { search(try sync(&holder.state, persist: true).graph) }
+    return try holder.lock.exclusive { search(try sync(&holder.state, persist: true).graph) }
   }
 
   /// The space record's row and live counts.
@@ -56,7 +56,7 @@ extension Space {
 
   /// The graph's node count and walk encoding, bringing it up to date first.
   public func graphInfo() throws -> (nodes: Int, walk: HNSWWalkEncoding) {
-    try graphHolder.lock.withWriteLock {
+    try graphHolder.lock.exclusive {
       let graph = try sync(&graphHolder.state, persist: true).graph
       return (graph.count, graph.parameters.walk)
     }
@@ -64,7 +64,7 @@ extension Space {
 
   /// Removes the graph file (after compaction renumbered the rows).
   func dropGraph() {
-    graphHolder.lock.withWriteLock {
+    graphHolder.lock.exclusive {
       graphHolder.reset()
       unlink(graphPath)
     }

@@ -4,7 +4,7 @@ import Synchronization
 /// once), syncing with LMDB takes the write lock. Searchers (whose visited stamps are as large as
 /// the graph) are pooled, so a query does not allocate and clear one.
 final class SpaceGraph: @unchecked Sendable {
-  let lock = ReadWriteLock()
+  let lock = ReadWriteLock(preferringWriters: true)
   /// Guarded by `lock`: read under the read lock, changed under the write lock.
   var state = GraphState()
   private let pool = Mutex<[HNSWGraph.Searcher]>([])
