@@ -221,19 +221,15 @@ public final class HNSWGraph: @unchecked Sendable {
   }
 
   /// Stores v as node n's vector: f32 into the record, or f32 into `exact` and scale + codes into
-  /// the record (scale = max|vᵢ| / 127, cᵢ = round(vᵢ / scale)).
+  /// the record (the store's int8 quantisation, ``RowCodec/quantize(_:into:)``).
   func store(_ v: UnsafeBufferPointer<Float>, at n: UInt32) {
+    let p = records + Int(n) * recordBytes + vectorOffset
     guard let exact else {
-      (records + Int(n) * recordBytes + vectorOffset).assumingMemoryBound(to: Float.self).update(from: v.baseAddress!, count: dimension)
+      p.assumingMemoryBound(to: Float.self).update(from: v.baseAddress!, count: dimension)
       return
     }
     (exact + Int(n) * dimension).update(from: v.baseAddress!, count: dimension)
-    let p = records + Int(n) * recordBytes + vectorOffset
-    let largest = v.reduce(Float(0)) { max($0, abs($1)) }
-    let scale = largest > 0 ? largest / 127 : 1
-    p.storeBytes(of: scale, as: Float.self)
-    let codes = (p + 4).assumingMemoryBound(to: Int8.self)
-    for i in 0..<dimension { codes[i] = Int8(max(-127, min(127, (v[i] / scale).rounded()))) }
+    p.storeBytes(of: RowCodec.quantize(v, into: (p + 4).assumingMemoryBound(to: Int8.self)), as: Float.self)
   }
 
   // MARK: Insert (Algorithm 1)
