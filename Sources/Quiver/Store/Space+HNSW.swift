@@ -20,8 +20,12 @@ extension Space {
   /// checked against LMDB at open (node count ≤ rows, same dimension and metric), extended with
   /// the rows committed since it was written, and rebuilt when it does not match.
   @discardableResult
-  public func updateGraph() throws -> Int {
-    try graphHolder.lock.exclusive { try sync(&graphHolder.state, persist: true).inserted }
+  public func updateGraph() throws -> Int { try syncGraph(persist: true).inserted }
+
+  /// ``sync(_:persist:)`` of the space's graph under its exclusive lock.
+  @discardableResult
+  func syncGraph(persist: Bool) throws -> (graph: HNSWGraph, inserted: Int) {
+    try graphHolder.lock.exclusive { try sync(&graphHolder.state, persist: persist) }
   }
 
   /// The graph's candidates for q (live nodes, best first), under the read lock when the graph is

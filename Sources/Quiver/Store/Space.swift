@@ -77,7 +77,7 @@ public final class Space: @unchecked Sendable {
       }
       let flat = try model.embed(batch: texts, outputDimension: dimension)
       let s = try write(batch, passages: passages, vectors: flat)
-      if updatingGraph { try graphHolder.lock.exclusive { _ = try sync(&graphHolder.state, persist: false) } }
+      if updatingGraph { try syncGraph(persist: false) }
       summary.documents += s.documents
       summary.unchanged += s.unchanged
       summary.replaced += s.replaced
@@ -85,7 +85,7 @@ public final class Space: @unchecked Sendable {
       start += batch.count
       progress?(start)
     }
-    if updatingGraph { try graphHolder.lock.exclusive { _ = try sync(&graphHolder.state, persist: true) } }
+    if updatingGraph { try syncGraph(persist: true) }
     return summary
   }
 
@@ -106,14 +106,14 @@ public final class Space: @unchecked Sendable {
       if metric == .cosine { Self.normalizeRows(&rowsOfBatch, dimension) }
       let passages = batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }
       let s = try write(batch, passages: passages, vectors: rowsOfBatch)
-      if updatingGraph { try graphHolder.lock.exclusive { _ = try sync(&graphHolder.state, persist: false) } }
+      if updatingGraph { try syncGraph(persist: false) }
       summary.documents += s.documents
       summary.unchanged += s.unchanged
       summary.replaced += s.replaced
       summary.passages += s.passages
       start = end
     }
-    if updatingGraph { try graphHolder.lock.exclusive { _ = try sync(&graphHolder.state, persist: true) } }
+    if updatingGraph { try syncGraph(persist: true) }
     return summary
   }
 
