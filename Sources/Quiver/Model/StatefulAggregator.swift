@@ -1,3 +1,5 @@
+import QuiverKernels
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -102,7 +104,8 @@ final class StatefulAggregator: @unchecked Sendable {
       out.update(repeating: 0, count: rank)
       for j in 0..<m { VectorMath.addScaled(1, table + (j &* 256 &+ Int(row[j])) &* rank, into: out, count: rank) }
     } else {
-      for j in 0..<rank { out[j] = VectorMath.dot(p + j &* dimension, e, count: dimension) }
+      let vector = UnsafeBufferPointer(start: e, count: dimension)
+      for j in 0..<rank { out[j] = Kernels.dot(UnsafeBufferPointer(start: p + j &* dimension, count: dimension), vector) }
     }
   }
 
@@ -134,7 +137,10 @@ final class StatefulAggregator: @unchecked Sendable {
         var gamma: Float = 1
         if useBoost && near {
           var g: Float = 1
-          if useState { g = 1 + (bMax - 1) / (1 + expf(-VectorMath.dot(gate, state, count: s))) }
+          if useState {
+            let x = Kernels.dot(UnsafeBufferPointer(start: gate, count: s), UnsafeBufferPointer(start: state, count: s))
+            g = 1 + (bMax - 1) / (1 + expf(-x))
+          }
           gamma = 1 + boost[bucket &* k &+ headBucket] * om * g
         }
         VectorMath.addScaled(gamma * w, e, into: acc, count: d)

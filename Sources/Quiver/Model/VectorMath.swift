@@ -35,22 +35,4 @@ enum VectorMath {
       i &+= 1
     }
   }
-
-  /// Σ a[i]·b[i] for i < n (short vectors: the state and the projections).
-  @inline(__always)
-  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-    var acc = SIMD8<Float>()
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    var i = 0
-    while i &+ 8 <= n {
-      acc += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-      i &+= 8
-    }
-    var sum = acc.sum()
-    while i < n {
-      sum += a[i] * b[i]
-      i &+= 1
-    }
-    return sum
-  }
 }
