@@ -29,13 +29,14 @@ struct EmbedBenchCommand: ParsableCommand {
     guard !texts.isEmpty else { throw ValidationError("no sentences") }
     let path = model ?? FixturePaths.model
     var results: [(String, [String: Double])] = []
+    var aggregator = ""
     for (name, decoded) in [("pq", false), ("decoded_f32", true)] {
       let staticModel = try StaticModel(path: path, decodeToFloatTable: decoded)
+      aggregator = staticModel.aggregator.description
       results.append((name, try measure(staticModel, texts)))
     }
     if json {
       var fields = results[0].1.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(fmt($0.value))" }
-      let aggregator = try StaticModel(path: path, verification: .structure).aggregator.description
       let setting = statefulModes.map { ",\"stateful_modes\":\(jsonString($0))" } ?? ""
       fields.insert("\"benchmark\":\"embed\",\"model\":\(jsonString(path)),\"aggregator\":\"\(aggregator)\"\(setting),\"path\":\"pq\"", at: 0)
       let other = results[1].1.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(fmt($0.value))" }
