@@ -57,7 +57,7 @@ demo: build
 # Benchmarks with the CPU tuning switch (see Package.swift); a separate build folder keeps the
 # portable build of `make test` untouched.
 bench: deps
-	QUIVER_TARGET_CPU=haswell $(SWIFT) run -c release --scratch-path .build-tuned quiver bench kernels
+	QUIVER_TARGET_CPU=haswell $(SWIFT) run -c release --scratch-path .build-tuned quiver-bench kernels
 
 clean:
 	rm -rf .build .build-tuned

@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "Quiver", targets: ["Quiver"]),
     .library(name: "QuiverKernels", targets: ["QuiverKernels"]),
     .executable(name: "quiver", targets: ["quiver"]),
+    .executable(name: "quiver-bench", targets: ["quiver-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -43,11 +44,19 @@ let package = Package(
     // The library: tokenizer, LMDB layer, model, index, store, cache.
     .target(name: "CPrefetch"),
     .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "CXXHash", "CPrefetch", "QuiverKernels"], swiftSettings: cpuTuning),
-    // Allocation counting for `quiver bench` (interposes malloc; linked into the CLI only).
+    // Allocation counting (interposes malloc): linked into the benchmarks and the tests only.
     .target(name: "CAllocationCounter"),
-    // The command-line tool.
+    // The command-line tool; it links no malloc interposer.
     .executableTarget(
       name: "quiver",
+      dependencies: [
+        "Quiver", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: cpuTuning
+    ),
+    // The benchmarks, `quiver-bench embed|store|ann|cache|kernels`.
+    .executableTarget(
+      name: "quiver-bench",
       dependencies: [
         "Quiver", "QuiverKernels", "CAllocationCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -26,7 +26,7 @@ struct EmbedCommand: ParsableCommand {
   var texts: [String] = []
 
   func run() throws {
-    let service = StaticEmbeddingService(path: model ?? FixturePaths.model)
+    let service = StaticEmbeddingService(path: model ?? Fixtures.model)
     let configuration = try service.modelConfiguration().with(outputDimension: dimension)
     let embedding: any EmbeddingService =
       try cache.map { CachedEmbeddingService(service, memory: MemoryCache(), disk: try DiskCache(path: $0)) } ?? service
@@ -48,7 +48,7 @@ struct EmbedCommand: ParsableCommand {
         let numbers = vector.map { String($0) }.joined(separator: json ? "," : " ")
         if json {
           let tokens = try service.cacheIdentity(of: text).count / 4
-          print("{\"text\":\(jsonString(text)),\"tokens\":\(tokens),\"vector\":[\(numbers)]}")
+          print("{\"text\":\(JSONText.quoted(text)),\"tokens\":\(tokens),\"vector\":[\(numbers)]}")
         } else {
           print(numbers)
         }
@@ -64,23 +64,4 @@ struct EmbedCommand: ParsableCommand {
       }
     }
   }
-}
-
-/// A JSON string literal for `s`.
-func jsonString(_ s: String) -> String {
-  var out = "\""
-  for scalar in s.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    case _ where scalar.value < 0x20:
-      let hex = String(scalar.value, radix: 16)
-      out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-    default: out.unicodeScalars.append(scalar)
-    }
-  }
-  return out + "\""
 }

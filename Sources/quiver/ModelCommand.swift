@@ -17,7 +17,7 @@ struct ModelInfoCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let file = try ModelFile(path: path ?? FixturePaths.model)
+    let file = try ModelFile(path: path ?? Fixtures.model)
     let sectionInfo = file.sections.map { s in
       (s.kind.description, s.elementType.description, s.offset, s.length, String(s.checksum, radix: 16))
     }
@@ -26,7 +26,7 @@ struct ModelInfoCommand: ParsableCommand {
       let sections = sectionInfo.map {
         "{\"kind\":\"\($0.0)\",\"element\":\"\($0.1)\",\"offset\":\($0.2),\"length\":\($0.3),\"checksum\":\"\($0.4)\"}"
       }.joined(separator: ",")
-      print("{\"path\":\(jsonString(file.path)),\"format_version\":\(file.version),\"bytes\":\(file.fileSize),"
+      print("{\"path\":\(JSONText.quoted(file.path)),\"format_version\":\(file.version),\"bytes\":\(file.fileSize),"
         + "\"vocabulary\":\(file.vocabularySize),\"dimension\":\(file.dimension),\"pq_m\":\(file.subspaceCount),"
         + "\"pq_k\":\(file.centroidCount),\"truncatable\":\(file.flags.contains(.truncatable)),"
         + "\"aggregator\":\"\(file.aggregator)\",\"content_hash\":\"\(file.contentHashHex)\","

@@ -25,7 +25,7 @@ struct StoreOptions: ParsableArguments {
     return e
   }
 
-  func openModel() throws -> StaticModel { try StaticModel(path: model ?? FixturePaths.model) }
+  func openModel() throws -> StaticModel { try StaticModel(path: model ?? Fixtures.model) }
 }
 
 struct IngestCommand: ParsableCommand {
@@ -53,7 +53,7 @@ struct IngestCommand: ParsableCommand {
       guard let key = SpaceKey(parsing: space) else { throw ValidationError("not a space key (name@dimension): \(space)") }
       guard let m = Metric.allCases.first(where: { $0.name == metric }) else { throw ValidationError("unknown metric \(metric)") }
       let (documents, vectors) = try VectorReader.read(paths, dimension: key.dimension)
-      let target = try store.createSpace(key, metric: m, elementType: try options.elementType())
+      let target = try store.openOrCreateSpace(key, metric: m, elementType: try options.elementType())
       let summary = try target.ingest(documents, vectors: vectors, updatingGraph: hnsw)
       print(String(format: "ingested %d vectors (%d unchanged, %d replaced) into space %@ in %.2f s",
                    summary.documents, summary.unchanged, summary.replaced, key.description, monotonicSeconds() - started))
@@ -141,7 +141,7 @@ struct QueryCommand: ParsableCommand {
       guard let parsed = SpaceKey(parsing: space) else { throw ValidationError("not a space key: \(space)") }
       key = parsed
     } else {
-      key = SpaceKey(model: model, dimension: options.dimension ?? model.dimension)
+      key = try model.configuration(dimension: options.dimension).spaceKey
     }
     show(hits: try store.space(key).search(text: text, model: model, k: k, index: index), key: key)
   }
@@ -152,9 +152,9 @@ struct QueryCommand: ParsableCommand {
   private func show(hits: [Space.Hit], key: SpaceKey) {
     if json {
       let results = hits.map {
-        "{\"id\":\(jsonString($0.id)),\"score\":\($0.score),\"passage\":\($0.passage),\"text\":\(jsonString($0.text))}"
+        "{\"id\":\(JSONText.quoted($0.id)),\"score\":\($0.score),\"passage\":\($0.passage),\"text\":\(JSONText.quoted($0.text))}"
       }
-      print("{\"space\":\(jsonString(key.description)),\"index\":\"\(index.name)\",\"results\":[\(results.joined(separator: ","))]}")
+      print("{\"space\":\(JSONText.quoted(key.description)),\"index\":\"\(index.name)\",\"results\":[\(results.joined(separator: ","))]}")
     } else {
       for (i, hit) in hits.enumerated() {
         let snippet = hit.text.count > 100 ? String(hit.text.prefix(100)) + "…" : hit.text
@@ -205,11 +205,11 @@ extension StatsCommand {
   func reportCache() throws {
     let dir = cache ?? store + "/embedding-cache"
     guard FileManager.default.fileExists(atPath: dir + "/data.mdb") else {
-      print("cache      layer 1: in-process LRU, 16 shards, 4000 entries by default (see quiver bench cache); layer 2: none at \(dir)")
+      print("cache      layer 1: in-process LRU, 16 shards, 4000 entries by default (see quiver-bench cache); layer 2: none at \(dir)")
       return
     }
     let d = try DiskCache(path: dir).statistics
-    print(String(format: "cache      layer 1: in-process LRU, 16 shards, 4000 entries by default (per process; see quiver bench cache)"))
+    print(String(format: "cache      layer 1: in-process LRU, 16 shards, 4000 entries by default (per process; see quiver-bench cache)"))
     print(String(format: "cache      layer 2: %@: %d entries, %d of %d bytes, %d hits, %d misses (hit rate %.1f %%), %d evictions",
                  dir, d.entries, d.bytes, d.budget, d.hits, d.misses, d.hitRate * 100, d.evictions))
   }
@@ -239,12 +239,12 @@ struct ExportCommand: ParsableCommand {
   func run() throws {
     for d in try Store.open(at: store).documents() {
       let metadata = d.metadataJSON.map { ",\"metadata\":\($0)" } ?? ""
-      print("{\"id\":\(jsonString(d.id)),\"text\":\(jsonString(d.text))\(metadata)}")
+      print("{\"id\":\(JSONText.quoted(d.id)),\"text\":\(JSONText.quoted(d.text))\(metadata)}")
     }
   }
 }
 
-func monotonicSeconds() -> Double { Double(monotonicNanoseconds()) / 1e9 }
+func monotonicSeconds() -> Double { Double(MonotonicClock.nanoseconds()) / 1e9 }
 
 struct CompactCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

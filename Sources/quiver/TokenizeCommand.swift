@@ -16,7 +16,7 @@ struct TokenizeCommand: ParsableCommand {
   var texts: [String] = []
 
   func run() throws {
-    let tokenizer = try SentencePieceTokenizer(contentsOf: spm ?? FixturePaths.sentencePieceModel)
+    let tokenizer = try SentencePieceTokenizer(contentsOf: spm ?? Fixtures.sentencePieceModel)
     var buffer: [Int32] = []
     func emit(_ text: String) throws {
       try tokenizer.encode(text, into: &buffer)

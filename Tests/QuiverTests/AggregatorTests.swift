@@ -16,16 +16,14 @@ import Testing
   }
 
   /// Swift agrees with the numpy reference (tools/distill/aggregators.py) on real sentences, for each
-  /// aggregator and, for the stateful model, each ablation setting; PQ-decoded per token and through
-  /// the decoded f32 table (which projects by P·e instead of the PQ table).
+  /// aggregator and, for the stateful model, each ablation setting (PQ codes decoded per token).
   @Test(arguments: [
-    ("256d-pq-fusion", "fusion", false), ("256d-pq-fusion", "fusion", true),
-    ("256d-pq-stateful", "stateful", false), ("256d-pq-stateful", "stateful", true),
-    ("256d-pq-stateful-boost-only", "boost-only", false), ("256d-pq-stateful-boost-state", "boost+state", false),
+    ("256d-pq-fusion", "fusion"), ("256d-pq-stateful", "stateful"),
+    ("256d-pq-stateful-boost-only", "boost-only"), ("256d-pq-stateful-boost-state", "boost+state"),
   ])
-  func matchesTheNumpyReference(reference: String, setting: String, decoded: Bool) throws {
+  func matchesTheNumpyReference(reference: String, setting: String) throws {
     let path = setting == "fusion" ? Fixtures.model256Fusion : Fixtures.model256Stateful
-    let model = try StaticModel(path: path, decodeToFloatTable: decoded)
+    let model = try StaticModel(path: path)
     let rows = try Fixtures.float16Rows(Fixtures.directory + "/reference-\(reference).npy")
     let sentences = try Fixtures.lines(Fixtures.sentences)
     // The trained aggregators on 1,000 sentences; the ablation settings (the same code, terms switched

@@ -5,14 +5,10 @@ import CAllocationCounter
 
 @Suite struct StaticEmbedderTests {
   /// Swift's embeddings agree with the numpy reference (tools/distill/reference.py) on 1,000 real
-  /// sentences, for the PQ model (decoding codes per token, and through the decoded f32 table) and
-  /// for the unquantised f16 model.
-  @Test(arguments: [
-    ("256d-pq", Fixtures.model256PQ, false), ("256d-pq", Fixtures.model256PQ, true),
-    ("32d-f16", Fixtures.model32F16, false), ("32d-f16", Fixtures.model32F16, true),
-  ])
-  func matchesTheNumpyReference(name: String, path: String, decoded: Bool) throws {
-    let model = try StaticModel(path: path, decodeToFloatTable: decoded)
+  /// sentences, for the PQ model (decoding codes per token) and for the unquantised f16 model.
+  @Test(arguments: [("256d-pq", Fixtures.model256PQ), ("32d-f16", Fixtures.model32F16)])
+  func matchesTheNumpyReference(name: String, path: String) throws {
+    let model = try StaticModel(path: path)
     let reference = try NPYFile(path: Fixtures.reference(name))
     let sentences = try Fixtures.lines(Fixtures.sentences)
     #expect(reference.rows >= 1000)
@@ -69,9 +65,9 @@ import CAllocationCounter
 
   @Test func unsupportedDimensionsAreTypedErrors() throws {
     let model = try StaticModel(path: Fixtures.model256PQ)
-    #expect(throws: EmbedderError.self) { _ = try model.makeEmbedder(outputDimension: 16) }
-    #expect(throws: EmbedderError.self) { _ = try model.makeEmbedder(outputDimension: 300) }
-    #expect(throws: EmbedderError.self) { _ = try model.makeEmbedder(outputDimension: 102) }  // not a multiple of 4
+    #expect(throws: EmbeddingError.self) { _ = try model.makeEmbedder(outputDimension: 16) }
+    #expect(throws: EmbeddingError.self) { _ = try model.makeEmbedder(outputDimension: 300) }
+    #expect(throws: EmbeddingError.self) { _ = try model.makeEmbedder(outputDimension: 102) }  // not a multiple of 4
     _ = try model.makeEmbedder(outputDimension: 128)
   }
 

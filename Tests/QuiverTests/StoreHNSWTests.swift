@@ -35,7 +35,7 @@ import Testing
         #expect(shared >= 570, "HNSW recall@10 at ef 64: \(shared)/600")
       }
       let reopened = try Store.open(at: dir)
-      let space = try reopened.space(SpaceKey(model: Self.model, dimension: 256))
+      let space = try reopened.space(SpaceKey(model: Self.model.identity, dimension: 256))
       #expect(try space.updateGraph() == 0)  // mapped as written: nothing rebuilt or inserted
       for (i, (_, short)) in corpus.prefix(60).enumerated() {
         #expect(try space.search(text: short, model: Self.model, k: 10, index: .hnsw(ef: 64)).map(\.row) == before[i])

@@ -47,7 +47,7 @@ import Testing
         #expect(info.count == 1 && info[0].liveRows == UInt64(summary.passages))
       }
       let reopened = try Store.open(at: dir)
-      let space = try reopened.space(SpaceKey(model: Self.model, dimension: 256))
+      let space = try reopened.space(SpaceKey(model: Self.model.identity, dimension: 256))
       for (i, (_, short)) in docs.prefix(50).enumerated() {
         #expect(try space.search(text: short, model: Self.model, k: 10) == before[i])
       }
@@ -174,7 +174,7 @@ import Testing
       #expect(try Store.open(at: dir + "/int8").spaces()[0].elementType == .int8)
       #expect(try i8Store.stats().fileBytes < f32Store.stats().fileBytes)
       #expect(throws: StoreError.unsupportedElementType(metric: "l2", element: "int8")) {
-        _ = try i8Store.createSpace(SpaceKey(model: "x", dimension: 8), metric: .l2, elementType: .int8)
+        _ = try i8Store.openOrCreateSpace(SpaceKey(model: "x", dimension: 8), metric: .l2, elementType: .int8)
       }
       #expect(throws: StoreError.self) { _ = try i8Store.space(for: Self.model) }  // exists as int8
     }
@@ -192,7 +192,12 @@ import Testing
         try space.ingest([Document(id: "big", text: String(repeating: "a", count: 40_000))], model: Self.model)
       }
       let other = try StaticModel(path: Fixtures.model64PQ)
-      #expect(throws: StoreError.self) { _ = try space.search(text: "x", model: other) }
+      #expect(throws: EmbeddingError.modelMismatch(requested: Self.model.identity, loaded: other.identity)) {
+        _ = try space.search(text: "x", model: other)
+      }
+      #expect(throws: EmbeddingError.modelMismatch(requested: Self.model.identity, loaded: other.identity)) {
+        try space.ingest([Document(id: "o", text: "other model")], model: other)
+      }
       #expect(try store.stats().documents == 0)  // nothing was half-written
     }
   }
@@ -221,7 +226,7 @@ import Testing
     try withTemporaryDirectory { dir in
       let store = try Store.open(at: dir)
       let key = SpaceKey(model: "toy-model", dimension: 4)
-      let space = try store.createSpace(key, metric: .l2)
+      let space = try store.openOrCreateSpace(key, metric: .l2)
       let docs = (0..<3000).map { Document(id: "v\($0)", text: "vector \($0)") }
       var vectors: [Float] = []
       for i in 0..<3000 { vectors += [Float(i), Float(i % 7), 0, 1] }
@@ -230,7 +235,7 @@ import Testing
       #expect(hits.map(\.id) == ["v2049", "v2050", "v2048"])  // squared distances 0.04, 1.64, 2.44
       #expect(throws: StoreError.self) { try space.ingest([docs[0]], vectors: [1, 2, 3]) }
       _ = try store.space(for: Self.model)
-      #expect(Set(try store.spaces().map(\.key)) == [key, SpaceKey(model: Self.model, dimension: 256)])
+      #expect(Set(try store.spaces().map(\.key)) == [key, SpaceKey(model: Self.model.identity, dimension: 256)])
     }
   }
 }

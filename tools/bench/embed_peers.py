@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Embedding speed of Quiver against its numpy reference and Model2Vec, in one run, on the same
-real sentences (the fixture corpus, split as `quiver bench embed` splits it).
+real sentences (the fixture corpus, split as `quiver-bench embed` splits it).
 
 Model2Vec is given the same float token vectors (decoded from the Quiver model file, weights folded
 in) and the same vocabulary, converted by `tokenizers`' SentencePieceUnigramTokenizer.from_spm; the

@@ -11,19 +11,17 @@ public final class FvecsFile: @unchecked Sendable {
   /// Maps and validates `path`.
   /// - Throws: ``VectorFileError``.
   public init(path: String) throws {
-    do { file = try MappedFile(path: path) } catch ModelFileError.unreadable(_, let errno) {
-      throw VectorFileError.unreadable(path: path, errno: errno)
-    }
+    file = try MappedFile(path: path) { VectorFileError.unreadable(path: $0, errno: $1) }
     let b = file.bytes
     guard b.count >= 4 else { throw VectorFileError.malformed(path: path, reason: "shorter than one row header") }
-    let d = Int(Int32(littleEndian: b.loadUnaligned(as: Int32.self)))
+    let d = Int(LittleEndian.load(b, at: 0, as: Int32.self))
     guard d > 0 && d <= 65_536 else { throw VectorFileError.malformed(path: path, reason: "dimension \(d)") }
     let stride = 4 + 4 * d
     guard b.count % stride == 0 else {
       throw VectorFileError.malformed(path: path, reason: "\(b.count) bytes is not a whole number of \(stride)-byte rows")
     }
     let n = b.count / stride
-    for r in 0..<n where Int(Int32(littleEndian: b.loadUnaligned(fromByteOffset: r * stride, as: Int32.self))) != d {
+    for r in 0..<n where Int(LittleEndian.load(b, at: r * stride, as: Int32.self)) != d {
       throw VectorFileError.malformed(path: path, reason: "row \(r) has a different dimension")
     }
     rows = n

@@ -14,10 +14,7 @@ public final class NPYFile: @unchecked Sendable {
   /// Maps and validates `path`.
   /// - Throws: ``VectorFileError``.
   public init(path: String) throws {
-    let file: MappedFile
-    do { file = try MappedFile(path: path) } catch ModelFileError.unreadable(_, let errno) {
-      throw VectorFileError.unreadable(path: path, errno: errno)
-    }
+    let file = try MappedFile(path: path) { VectorFileError.unreadable(path: $0, errno: $1) }
     let b = file.bytes
     func malformed(_ why: String) -> VectorFileError { .malformed(path: path, reason: why) }
     guard b.count >= 10, b.prefix(6).elementsEqual([0x93] + Array("NUMPY".utf8)) else { throw malformed("bad magic") }
@@ -26,11 +23,11 @@ public final class NPYFile: @unchecked Sendable {
     let headerStart: Int
     switch major {
     case 1:
-      headerLength = Int(b[8]) | Int(b[9]) << 8
+      headerLength = Int(LittleEndian.load(b, at: 8, as: UInt16.self))
       headerStart = 10
     case 2, 3:
       guard b.count >= 12 else { throw malformed("truncated header") }
-      headerLength = Int(b[8]) | Int(b[9]) << 8 | Int(b[10]) << 16 | Int(b[11]) << 24
+      headerLength = Int(LittleEndian.load(b, at: 8, as: UInt32.self))
       headerStart = 12
     default:
       throw VectorFileError.unsupported(path: path, reason: "npy version \(major)")

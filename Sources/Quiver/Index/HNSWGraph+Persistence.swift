@@ -89,7 +89,7 @@ extension HNSWGraph {
     var mapped = true
     defer { if mapped { munmap(base, size) } }
     let all = UnsafeRawBufferPointer(start: base, count: size)
-    var r = ByteReader(UnsafeRawBufferPointer(rebasing: all[0..<headerBytes]), what: "HNSW header")
+    var r = ByteReader(UnsafeRawBufferPointer(rebasing: all[0..<headerBytes]), what: "HNSW header", failure: invalid)
     do {
       guard Array(try r.raw(8)) == magic else { throw invalid("bad magic") }
       let version = try r.u32()
@@ -119,7 +119,7 @@ extension HNSWGraph {
       }
       let tail = UnsafeRawBufferPointer(rebasing: all[(headerBytes + count * recordBytes + exactBytes)...])
       guard XXH3_64bits(tail.baseAddress, tail.count) == checksum else { throw invalid("checksum mismatch") }
-      var t = ByteReader(tail, what: "HNSW tail")
+      var t = ByteReader(tail, what: "HNSW tail", failure: invalid)
       let levels = Array(try t.raw(count))
       let deleted = try t.raw(count).map { $0 != 0 }
       let upperUsed = levels.reduce(0) { $0 + Int($1) * (1 + m) }
@@ -149,8 +149,6 @@ extension HNSWGraph {
                        count: count, entryPoint: entryPoint,
                        maxLevel: count == 0 ? -1 : maxLevel, rng: SplitMix64(seed: rngState),
                        levels: levels, upperLinks: upperLinks, upperUsed: upperUsed, deleted: deleted)
-    } catch let error as StoreError {
-      throw invalid("\(error)")
     }
   }
 }

@@ -221,7 +221,7 @@ public final class HNSWGraph: @unchecked Sendable {
   }
 
   /// Stores v as node n's vector: f32 into the record, or f32 into `exact` and scale + codes into
-  /// the record (the store's int8 quantisation, ``RowCodec/quantize(_:into:)``).
+  /// the record (``Int8Quantizer``, as int8 spaces store rows).
   func store(_ v: UnsafeBufferPointer<Float>, at n: UInt32) {
     let p = records + Int(n) * recordBytes + vectorOffset
     guard let exact else {
@@ -229,7 +229,7 @@ public final class HNSWGraph: @unchecked Sendable {
       return
     }
     (exact + Int(n) * dimension).update(from: v.baseAddress!, count: dimension)
-    p.storeBytes(of: RowCodec.quantize(v, into: (p + 4).assumingMemoryBound(to: Int8.self)), as: Float.self)
+    p.storeBytes(of: Int8Quantizer.quantize(v, into: (p + 4).assumingMemoryBound(to: Int8.self)), as: Float.self)
   }
 
   // MARK: Insert (Algorithm 1)

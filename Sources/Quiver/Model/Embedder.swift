@@ -58,11 +58,7 @@ public final class Embedder {
   /// - Returns: the number of tokens.
   @discardableResult
   public func tokenize(_ text: String) throws -> Int {
-    if let native = model.nativeTokenizer {
-      native.encode(text, scratch: tokenizerScratch, into: &ids)
-    } else {
-      try model.tokenizer.encode(text, into: &ids)
-    }
+    try model.tokenize(text, scratch: tokenizerScratch, into: &ids)
     return ids.count
   }
 

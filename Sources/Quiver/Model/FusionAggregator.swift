@@ -22,9 +22,9 @@ final class FusionAggregator: @unchecked Sendable {
   init(section: UnsafeRawBufferPointer, dimension: Int) throws {
     func invalid(_ why: String) -> ModelFileError { .invalidAggregatorParameters("fusion: " + why) }
     guard section.count >= 16 else { throw invalid("section of \(section.count) bytes") }
-    let version = section.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
-    let t = Int(section.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-    let d = Int(section.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+    let version = LittleEndian.load(section, at: 0, as: UInt32.self)
+    let t = Int(LittleEndian.load(section, at: 4, as: UInt32.self))
+    let d = Int(LittleEndian.load(section, at: 8, as: UInt32.self))
     guard version == 1 else { throw invalid("version \(version)") }
     guard d == dimension else { throw invalid("dimension \(d), model \(dimension)") }
     guard t <= 1 << 16, section.count == 16 + t * d * 2 else { throw invalid("\(section.count) bytes for \(t) positions") }

@@ -52,13 +52,13 @@ public final class ModelFile: @unchecked Sendable {
   /// Maps and validates the model file at `path`.
   /// - Throws: ``ModelFileError`` naming the first problem found.
   public init(path: String, verification: Verification = .full) throws {
-    let file = try MappedFile(path: path)
+    let file = try MappedFile(path: path) { ModelFileError.unreadable(path: $0, errno: $1) }
     let bytes = file.bytes
     let header = ModelFormat.headerSize
     guard bytes.count >= header else { throw ModelFileError.truncated(expected: header, actual: bytes.count) }
     guard bytes.prefix(8).elementsEqual(ModelFormat.magic) else { throw ModelFileError.badMagic }
-    func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
-    func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+    func u32(_ at: Int) -> UInt32 { LittleEndian.load(bytes, at: at) }
+    func u64(_ at: Int) -> UInt64 { LittleEndian.load(bytes, at: at) }
 
     let version = u32(8)
     guard version == ModelFormat.version else { throw ModelFileError.unsupportedVersion(version) }

@@ -37,8 +37,8 @@ final class StatefulAggregator: @unchecked Sendable {
   init(section: UnsafeRawBufferPointer, dimension: Int, vectors: TokenVectors) throws {
     func invalid(_ why: String) -> ModelFileError { .invalidAggregatorParameters("stateful: " + why) }
     guard section.count >= 48 else { throw invalid("section of \(section.count) bytes") }
-    func u32(_ at: Int) -> Int { Int(section.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
-    func f32(_ at: Int) -> Float { section.loadUnaligned(fromByteOffset: at, as: Float.self) }
+    func u32(_ at: Int) -> Int { Int(LittleEndian.load(section, at: at, as: UInt32.self)) }
+    func f32(_ at: Int) -> Float { Float(bitPattern: LittleEndian.load(section, at: at, as: UInt32.self)) }
     guard u32(0) == 1 else { throw invalid("version \(u32(0))") }
     let s = u32(8), k = u32(12), r = u32(16), w = u32(20)
     guard (1...64).contains(s), s <= dimension, (1...32).contains(k), (1...256).contains(r), (1...64).contains(w) else {

@@ -18,8 +18,13 @@ public final class StaticModel: @unchecked Sendable {
   public let nativeTokenizer: UnigramTokenizer?
   /// The model's native output dimension.
   public var dimension: Int { file.dimension }
-  /// Whether token vectors are read from a decoded f32 table instead of the mapped file.
-  public let usesDecodedTable: Bool
+  /// The model's identity in space keys and embedding requests: `qvm:` and its content hash.
+  public var identity: String { "qvm:" + file.contentHashHex }
+  /// The model at its native dimension, as an embedding request names it.
+  public var configuration: ModelConfiguration {
+    // Cannot throw: no output dimension is asked for.
+    try! ModelConfiguration(model: identity, nativeDimension: dimension, supportsOutputDimension: file.flags.contains(.truncatable))
+  }
 
   let vectors: TokenVectors
   let weights: UnsafePointer<Float>
@@ -27,7 +32,6 @@ public final class StaticModel: @unchecked Sendable {
   let tokenCodes: UnsafePointer<UInt8>
   /// How this model combines token vectors, with the parameters read from its file.
   let aggregation: Aggregation
-  private let decoded: UnsafeMutableBufferPointer<Float>?
 
   /// The aggregator of a model file and its parameters.
   enum Aggregation {
@@ -45,12 +49,10 @@ public final class StaticModel: @unchecked Sendable {
     return nil
   }
 
-  /// Opens the model file at `path`.
-  /// - Parameters:
-  ///   - decodeToFloatTable: decode every token vector once into an f32 table on the heap
-  ///     (V × D × 4 bytes) and embed from it, instead of decoding PQ codes (or f16) per token.
+  /// Opens the model file at `path`; token vectors are decoded from the map (PQ codes or f16) per
+  /// token as texts are embedded.
   /// - Throws: ``ModelFileError`` for a bad file (including aggregator parameters that do not parse).
-  public init(path: String, verification: ModelFile.Verification = .full, decodeToFloatTable: Bool = false) throws {
+  public init(path: String, verification: ModelFile.Verification = .full) throws {
     let file = try ModelFile(path: path, verification: verification)
     let tokenizer: SentencePieceTokenizer
     do {
@@ -94,34 +96,29 @@ public final class StaticModel: @unchecked Sendable {
     self.tokenizer = tokenizer
     nativeTokenizer = try? UnigramTokenizer(modelBytes: file.bytes(of: .tokenizer)!)
     self.weights = floats(.weights, as: Float.self)
-    self.usesDecodedTable = decodeToFloatTable
-    if decodeToFloatTable {
-      let table = mapped.decodedTable()
-      let owned = UnsafeMutableBufferPointer<Float>.allocate(capacity: table.count)
-      _ = owned.initialize(from: table)
-      decoded = owned
-      vectors = TokenVectors(storage: .float32(UnsafePointer(owned.baseAddress!)), dimension: file.dimension, count: file.vocabularySize)
+    vectors = mapped
+  }
+
+  /// Tokenises `text` into `ids` with the native encoder when the model has one (allocation-free
+  /// with a reused `scratch`), else with libsentencepiece; both give the same ids.
+  func tokenize(_ text: String, scratch: UnigramTokenizer.Scratch, into ids: inout [Int32]) throws {
+    if let nativeTokenizer {
+      nativeTokenizer.encode(text, scratch: scratch, into: &ids)
     } else {
-      decoded = nil
-      vectors = mapped
+      try tokenizer.encode(text, into: &ids)
     }
   }
 
-  deinit { decoded?.deallocate() }
-
   /// The output dimensions this model can produce: its native dimension, and when the file is
   /// truncatable every dimension in [32, native] (for PQ, a whole number of sub-spaces).
+  /// - Throws: ``EmbeddingError/unsupportedOutputDimension(requested:native:reason:)``.
   public func validate(outputDimension: Int) throws {
     let native = dimension
     if outputDimension == native { return }
-    guard file.flags.contains(.truncatable) else {
-      throw EmbedderError.unsupportedDimension(requested: outputDimension, native: native, reason: "the model is not truncatable")
-    }
-    guard (32...native).contains(outputDimension) else {
-      throw EmbedderError.unsupportedDimension(requested: outputDimension, native: native, reason: "must be in 32...\(native)")
-    }
+    _ = try configuration.with(outputDimension: outputDimension)  // truncatable, and in range (INV-2, INV-3)
     if case .pq(_, _, _, let sub) = vectors.storage, outputDimension % sub != 0 {
-      throw EmbedderError.unsupportedDimension(requested: outputDimension, native: native, reason: "must be a multiple of the PQ sub-space size \(sub)")
+      throw EmbeddingError.unsupportedOutputDimension(
+        requested: outputDimension, native: native, reason: "must be a multiple of the PQ sub-space size \(sub)")
     }
   }
 

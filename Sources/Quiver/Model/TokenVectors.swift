@@ -1,5 +1,5 @@
 /// Read access to a model's token vectors, wherever they live: PQ codes and codebook in the map,
-/// an unquantised f16/f32 table in the map, or a decoded f32 table built once on the heap.
+/// an unquantised f16/f32 table in the map.
 ///
 /// The one hot operation is ``accumulate(token:weight:into:dimension:)``: `acc += weight · v[token]`
 /// over the first `dimension` components, written with SIMD8 loads so nothing is allocated and no
@@ -123,16 +123,5 @@ struct TokenVectors: @unchecked Sendable {
     for k in 0..<tokens.count {
       accumulate(token: Int(tokens[k]), weight: weights[k], into: acc, dimension: used)
     }
-  }
-
-  /// The full f32 table (V × dimension), decoded once; used when the caller asks for it.
-  func decodedTable() -> [Float] {
-    var table = [Float](repeating: 0, count: count * dimension)
-    table.withUnsafeMutableBufferPointer { out in
-      for t in 0..<count {
-        accumulate(token: t, weight: 1, into: out.baseAddress! + t * dimension, dimension: dimension)
-      }
-    }
-    return table
   }
 }

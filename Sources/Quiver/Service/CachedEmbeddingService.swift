@@ -18,18 +18,19 @@ public final class CachedEmbeddingService: EmbeddingService {
     self.disk = disk
   }
 
-  /// The layers worth turning on for `service`, from `quiver bench cache` (2026-11-24, 2-core VM,
+  /// The layers worth turning on for `service`, from `quiver-bench cache` (2026-11-24, 2-core VM,
   /// medians of runs in CHANGELOG): for the built-in static model, a layer-1 hit serves only ~1.5×
   /// faster than embedding and layer 2 (which must tokenise to build its key, then read LMDB) runs
   /// at ~0.5× even when every text hits — both off. For a model costing ~1 ms a text, layer 1
   /// serves ~700× and layer 2 ~200× faster for ~2 % extra on misses — both on.
   public static func recommended(for service: any EmbeddingService, diskCachePath: String?) throws -> any EmbeddingService {
-    if service is StaticEmbeddingService { return service }
+    if service is StaticEmbeddingService || service is StaticModel { return service }
     return CachedEmbeddingService(service, memory: MemoryCache(), disk: try diskCachePath.map { try DiskCache(path: $0) })
   }
 
   public var name: String { "cached(\(inner.name))" }
   public func modelConfiguration() throws -> ModelConfiguration { try inner.modelConfiguration() }
+  public func configuration(dimension: Int?) throws -> ModelConfiguration { try inner.configuration(dimension: dimension) }
   public func supports(_ configuration: ModelConfiguration) -> Bool { inner.supports(configuration) }
   public func cacheIdentity(of text: String) throws -> [UInt8] { try inner.cacheIdentity(of: text) }
 

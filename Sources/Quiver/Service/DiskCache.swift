@@ -2,10 +2,10 @@ import Synchronization
 
 /// Layer 2: embeddings on disk in an LMDB environment of their own, surviving restarts.
 ///
-/// Layout: database `entries`, key = the 16 bytes of a ``CacheKey`` (hash of the token ids and the
-/// space key), value = u64 access epoch, u32 dimension, then the f32 vector (little-endian);
-/// database `meta`: `epoch`, `bytes` (sum of value sizes), and the lifetime `hits`, `misses`,
-/// `evictions` counters (u64 each).
+/// Layout (`docs/disk-cache-format.md`, format ``formatVersion``): database `entries`, key = the 16
+/// bytes of a ``CacheKey`` (hash of the token ids and the space key), value = u64 access epoch, u32
+/// dimension, then the f32 vector (little-endian); database `meta`: `format_version` (u32), `epoch`,
+/// `bytes` (sum of value sizes), and the lifetime `hits`, `misses`, `evictions` counters (u64 each).
 ///
 /// Bounded by a byte budget. Eviction is approximate LRU by access epoch: every write batch starts a
 /// new epoch; entries read since the last write are stamped with it at the next write; when the
@@ -20,6 +20,9 @@ public final class DiskCache: @unchecked Sendable {
     public var evictions = 0
     public var hitRate: Double { hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses) }
   }
+
+  /// The layout this Quiver writes and the only one it reads.
+  public static let formatVersion: UInt32 = 1
 
   public let path: String
   public let byteBudget: Int
@@ -37,7 +40,21 @@ public final class DiskCache: @unchecked Sendable {
     options.mapSize = 16 << 20
     env = try LMDBEnvironment(path: path, options: options)
     (entries, meta) = try env.write { txn in
-      (try txn.openDatabase(named: "entries", flags: .create), try txn.openDatabase(named: "meta", flags: .create))
+      let entries = try txn.openDatabase(named: "entries", flags: .create)
+      let meta = try txn.openDatabase(named: "meta", flags: .create)
+      if let v = try txn.get(meta, key: "format_version") {
+        var r = ByteReader(v, what: "format_version", failure: DiskCacheError.corruptEntry)
+        let version = try r.u32()
+        guard version == Self.formatVersion else {
+          throw DiskCacheError.unsupportedFormatVersion(path: path, found: version, supported: Self.formatVersion)
+        }
+      } else {
+        // A new cache, or one written before the layout had a version (the same layout: version 1).
+        var w = ByteWriter()
+        w.u32(Self.formatVersion)
+        try txn.put(meta, key: "format_version", value: w.bytes)
+      }
+      return (entries, meta)
     }
   }
 
@@ -46,7 +63,7 @@ public final class DiskCache: @unchecked Sendable {
     let found: [[Float]?] = try env.read { txn in
       try keys.map { key in
         guard let value = try txn.get(entries, key: key.bytes) else { return nil }
-        var r = ByteReader(value, what: "disk cache entry")
+        var r = ByteReader(value, what: "disk cache entry", failure: DiskCacheError.corruptEntry)
         _ = try r.u64()
         let d = Int(try r.u32())
         let floats = try r.raw(d * 4)
@@ -91,7 +108,7 @@ public final class DiskCache: @unchecked Sendable {
         var all: [(epoch: UInt64, key: [UInt8], size: Int)] = []
         try txn.withCursor(entries) { cursor in
           try cursor.forEach { entry in
-            var r = ByteReader(entry.value, what: "disk cache entry")
+            var r = ByteReader(entry.value, what: "disk cache entry", failure: DiskCacheError.corruptEntry)
             all.append((try r.u64(), Array(entry.key), entry.value.count))
             return true
           }
@@ -126,7 +143,7 @@ public final class DiskCache: @unchecked Sendable {
 
   private func counter(_ txn: LMDBTransaction, _ name: String) throws -> UInt64 {
     guard let v = try txn.get(meta, key: name) else { return 0 }
-    var r = ByteReader(v, what: "disk cache counter")
+    var r = ByteReader(v, what: "disk cache counter", failure: DiskCacheError.corruptEntry)
     return try r.u64()
   }
 

@@ -1,7 +1,43 @@
 import Synchronization
 
-/// The built-in static models behind ``EmbeddingService``. The model file is mapped once per
-/// service, on first use, safely under concurrent first use (INV-4); ``loadCount`` says how often.
+/// A mapped static model is an embedding service itself: ingest, search and the caches take it
+/// like any other model.
+extension StaticModel: EmbeddingService {
+  public var name: String { "static(\(file.path))" }
+
+  public func modelConfiguration() throws -> ModelConfiguration { configuration }
+
+  public func supports(_ other: ModelConfiguration) -> Bool { other.model == identity }
+
+  /// Also checks that a PQ model is cut at a whole number of sub-spaces.
+  public func configuration(dimension: Int?) throws -> ModelConfiguration {
+    try validate(outputDimension: dimension ?? self.dimension)
+    return try configuration.with(outputDimension: dimension)
+  }
+
+  public func embed(_ texts: [String], configuration: ModelConfiguration) throws -> [[Float]] {
+    let flat = try embedRows(texts, configuration: configuration)
+    let d = configuration.dimension
+    return (0..<texts.count).map { Array(flat[($0 * d)..<(($0 + 1) * d)]) }
+  }
+
+  /// Rows straight from the batch embedder (both cores for large batches), no per-text arrays.
+  public func embedRows(_ texts: [String], configuration: ModelConfiguration) throws -> [Float] {
+    try check(texts, configuration)
+    return try embed(batch: texts, outputDimension: configuration.dimension)
+  }
+
+  /// The token ids' little-endian bytes: texts that tokenise alike share a disk-cache entry.
+  public func cacheIdentity(of text: String) throws -> [UInt8] {
+    var ids: [Int32] = []
+    try tokenize(text, scratch: UnigramTokenizer.Scratch(), into: &ids)
+    return ids.withUnsafeBytes { Array($0) }
+  }
+}
+
+/// The built-in static model behind ``EmbeddingService``, mapped lazily: the model file is mapped
+/// once per service, on first use, safely under concurrent first use (INV-4); ``loadCount`` says
+/// how often.
 public final class StaticEmbeddingService: EmbeddingService {
   public let path: String
   private let state = Mutex<StaticModel?>(nil)
@@ -25,35 +61,21 @@ public final class StaticEmbeddingService: EmbeddingService {
     }
   }
 
-  public func modelConfiguration() throws -> ModelConfiguration {
-    let m = try model()
-    return try ModelConfiguration(model: "qvm:" + m.file.contentHashHex, nativeDimension: m.dimension,
-                                  supportsOutputDimension: m.file.flags.contains(.truncatable))
-  }
+  public func modelConfiguration() throws -> ModelConfiguration { try model().configuration }
 
-  public func supports(_ configuration: ModelConfiguration) -> Bool {
-    (try? modelConfiguration().model == configuration.model) ?? false
-  }
+  public func configuration(dimension: Int?) throws -> ModelConfiguration { try model().configuration(dimension: dimension) }
+
+  public func supports(_ configuration: ModelConfiguration) -> Bool { (try? model().supports(configuration)) ?? false }
 
   public func embed(_ texts: [String], configuration: ModelConfiguration) throws -> [[Float]] {
-    try check(texts, configuration)
-    let m = try model()
-    let d = configuration.dimension
-    let flat = try m.embed(batch: texts, outputDimension: d)
-    return (0..<texts.count).map { Array(flat[($0 * d)..<(($0 + 1) * d)]) }
+    try model().embed(texts, configuration: configuration)
   }
 
-  /// The token ids' little-endian bytes: texts that tokenise alike share a disk-cache entry.
-  public func cacheIdentity(of text: String) throws -> [UInt8] {
-    let m = try model()
-    var ids: [Int32] = []
-    if let native = m.nativeTokenizer {
-      native.encode(text, scratch: UnigramTokenizer.Scratch(), into: &ids)
-    } else {
-      try m.tokenizer.encode(text, into: &ids)
-    }
-    return ids.withUnsafeBytes { Array($0) }
+  public func embedRows(_ texts: [String], configuration: ModelConfiguration) throws -> [Float] {
+    try model().embedRows(texts, configuration: configuration)
   }
+
+  public func cacheIdentity(of text: String) throws -> [UInt8] { try model().cacheIdentity(of: text) }
 }
 
 /// A model that runs elsewhere, behind a function (an HTTP client, a Python process, or — in the

@@ -9,7 +9,7 @@ extension Space {
   func exactScan(query q: [Float], _ txn: LMDBTransaction, into top: inout TopK) throws {
     let d = dimension
     let rowBytes = elementType.rowBytes(dimension: d)
-    let (qInt8, qScale) = RowCodec(elementType: elementType, dimension: d).quantize(q)
+    let (qInt8, qScale) = Int8Quantizer.quantize(q)
     let l2 = metric == .l2
     let int8 = elementType == .int8
     try q.withUnsafeBufferPointer { qp in

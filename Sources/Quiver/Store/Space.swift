@@ -46,47 +46,51 @@ public final class Space: @unchecked Sendable {
     /// Documents whose earlier text (and rows) were replaced.
     public var replaced = 0
     public var passages = 0
+
+    mutating func add(_ other: IngestSummary) {
+      documents += other.documents
+      unchanged += other.unchanged
+      replaced += other.replaced
+      passages += other.passages
+    }
   }
 
-  /// Embeds and stores `documents` with `model` (whose content hash and dimension must be this
+  /// Embeds and stores `documents` with `model` (any ``EmbeddingService`` whose model is this
   /// space's), `maximumBatch` documents per write transaction; texts are split into passages by
-  /// `splitter`. `progress` is called after each committed batch with the documents done so far.
+  /// `splitter` and embedded ``EmbeddingLimits/maximumBatch`` passages a call. `progress` is called
+  /// after each committed batch with the documents done so far.
   /// Re-ingesting an id with the same text changes nothing; with a new text its old passages are
   /// tombstoned (in every space) and the new ones added, in the same transaction.
   /// With `updatingGraph`, each committed batch's rows are inserted into the space's HNSW graph
-  /// before the next batch, and the graph file is written once at the end (a crash in between
-  /// loses no committed row: opening the graph catches up from LMDB, see ``updateGraph()``).
+  /// before the next batch, and the graph file is written once at the end (the graph is a file
+  /// beside LMDB, not part of its transactions: a crash in between loses no committed row, because
+  /// opening the graph catches up from LMDB, see ``updateGraph()``).
+  /// - Throws: ``EmbeddingError/modelMismatch(requested:loaded:)`` for another model,
+  ///   ``StoreError/invalidDocument(id:reason:)`` before anything is written.
   @discardableResult
   public func ingest(
-    _ documents: [Document], model: StaticModel, splitter: PassageSplitter = PassageSplitter(),
+    _ documents: [Document], model: any EmbeddingService, splitter: PassageSplitter = PassageSplitter(),
     updatingGraph: Bool = true, progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
-    guard SpaceKey(model: model, dimension: dimension) == key else {
-      throw StoreError.modelMismatch(space: key.description, model: "qvm:" + model.file.contentHashHex)
-    }
+    let configuration = try embeddingConfiguration(of: model)
     for d in documents { try d.validate() }
-    var summary = IngestSummary()
-    var start = 0
-    while start < documents.count {
-      let batch = Array(documents[start..<min(documents.count, start + Self.maximumBatch)])
+    return try ingestBatches(documents, updatingGraph: updatingGraph, progress: progress) { batch, _ in
       let passages = batch.map { splitter.passages(of: $0.text) }
       var texts: [String] = []
       for (doc, ps) in zip(batch, passages) {
         let utf8 = Array(doc.text.utf8)
         for p in ps { texts.append(String(decoding: utf8[p.utf8Range], as: UTF8.self)) }
       }
-      let flat = try model.embed(batch: texts, outputDimension: dimension)
-      let s = try write(batch, passages: passages, vectors: flat)
-      if updatingGraph { try syncGraph(persist: false) }
-      summary.documents += s.documents
-      summary.unchanged += s.unchanged
-      summary.replaced += s.replaced
-      summary.passages += s.passages
-      start += batch.count
-      progress?(start)
+      var rows: [Float] = []
+      rows.reserveCapacity(texts.count * dimension)
+      var start = 0
+      while start < texts.count {
+        let end = min(texts.count, start + EmbeddingLimits.maximumBatch)
+        rows.append(contentsOf: try model.embedRows(Array(texts[start..<end]), configuration: configuration))
+        start = end
+      }
+      return (passages, rows)
     }
-    if updatingGraph { try syncGraph(persist: true) }
-    return summary
   }
 
   /// Stores documents whose passage vectors were computed elsewhere (an external model): one
@@ -97,24 +101,41 @@ public final class Space: @unchecked Sendable {
       throw StoreError.wrongDimension(expected: dimension, actual: documents.isEmpty ? vectors.count : vectors.count / documents.count)
     }
     for d in documents { try d.validate() }
+    return try ingestBatches(documents, updatingGraph: updatingGraph, progress: nil) { batch, range in
+      var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
+      if metric == .cosine { Self.normalizeRows(&rows, dimension) }
+      return (batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }, rows)
+    }
+  }
+
+  /// The one ingest loop: `maximumBatch` documents at a time, `prepare` gives their passages and
+  /// passage vectors (row-major), one write transaction stores them, and the graph follows.
+  private func ingestBatches(
+    _ documents: [Document], updatingGraph: Bool, progress: ((Int) -> Void)?,
+    prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float])
+  ) throws -> IngestSummary {
     var summary = IngestSummary()
     var start = 0
     while start < documents.count {
       let end = min(documents.count, start + Self.maximumBatch)
       let batch = Array(documents[start..<end])
-      var rowsOfBatch = Array(vectors[(start * dimension)..<(end * dimension)])
-      if metric == .cosine { Self.normalizeRows(&rowsOfBatch, dimension) }
-      let passages = batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }
-      let s = try write(batch, passages: passages, vectors: rowsOfBatch)
+      let (passages, rows) = try prepare(batch, start..<end)
+      summary.add(try write(batch, passages: passages, vectors: rows))
       if updatingGraph { try syncGraph(persist: false) }
-      summary.documents += s.documents
-      summary.unchanged += s.unchanged
-      summary.replaced += s.replaced
-      summary.passages += s.passages
       start = end
+      progress?(start)
     }
     if updatingGraph { try syncGraph(persist: true) }
     return summary
+  }
+
+  /// `model`'s configuration at this space's dimension.
+  /// - Throws: ``EmbeddingError/modelMismatch(requested:loaded:)`` when `model` is not the space's
+  ///   model, or an ``EmbeddingError`` when it cannot produce the space's dimension.
+  func embeddingConfiguration(of model: any EmbeddingService) throws -> ModelConfiguration {
+    let native = try model.modelConfiguration()
+    guard native.model == key.model else { throw EmbeddingError.modelMismatch(requested: key.model, loaded: native.model) }
+    return try model.configuration(dimension: dimension)
   }
 
   /// Scales each `d`-float row of `v` to unit length (all-zero rows stay zero).
@@ -283,14 +304,10 @@ public final class Space: @unchecked Sendable {
     }
   }
 
-  /// Embeds `text` with `model` (this space's model) and searches.
-  public func search(text: String, model: StaticModel, k: Int = 10, index: Index = .exact) throws -> [Hit] {
-    guard SpaceKey(model: model, dimension: dimension) == key else {
-      throw StoreError.modelMismatch(space: key.description, model: "qvm:" + model.file.contentHashHex)
-    }
-    let embedder = try model.makeEmbedder(outputDimension: dimension)
-    var q = [Float](repeating: 0, count: dimension)
-    try q.withUnsafeMutableBufferPointer { _ = try embedder.embed(text, into: $0) }
+  /// Embeds `text` with `model` (this space's model, through any ``EmbeddingService``) and searches.
+  /// - Throws: ``EmbeddingError`` for another model or an unusable text.
+  public func search(text: String, model: any EmbeddingService, k: Int = 10, index: Index = .exact) throws -> [Hit] {
+    let q = try model.embedRows([text], configuration: try embeddingConfiguration(of: model))
     return try search(vector: q, k: k, index: index)
   }
 }

@@ -36,7 +36,7 @@ struct SpaceRecord: Equatable {
   }
 
   init(decoding bytes: UnsafeRawBufferPointer) throws {
-    var r = ByteReader(bytes, what: "space record")
+    var r = ByteReader(bytes, what: "space record", failure: StoreError.corruptRecord)
     let version = try r.u32()
     guard version == Self.recordVersion else { throw StoreError.corruptRecord("space record version \(version)") }
     number = try r.u32()
@@ -88,7 +88,7 @@ struct DocumentRecord {
   }
 
   init(decoding bytes: UnsafeRawBufferPointer) throws {
-    var r = ByteReader(bytes, what: "document record")
+    var r = ByteReader(bytes, what: "document record", failure: StoreError.corruptRecord)
     textHash = try r.u64()
     let textLength = Int(try r.u32())
     let metadataLength = Int(try r.u32())
@@ -129,7 +129,7 @@ struct RowRecord {
   }
 
   init(decoding bytes: UnsafeRawBufferPointer) throws {
-    var r = ByteReader(bytes, what: "row record")
+    var r = ByteReader(bytes, what: "row record", failure: StoreError.corruptRecord)
     deleted = try r.u8() & 1 != 0
     _ = try r.u8(); _ = try r.u16()
     passage = try r.u32()

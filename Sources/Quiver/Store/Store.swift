@@ -52,7 +52,7 @@ public final class Store: @unchecked Sendable {
       let entries = try txn.count(try txn.openDatabase(named: nil))
       guard let meta = try? txn.openDatabase(named: "meta") else { return (false, nil, entries) }
       guard let v = try txn.get(meta, key: "format_version") else { return (true, nil, entries) }
-      var r = ByteReader(v, what: "format_version")
+      var r = ByteReader(v, what: "format_version", failure: StoreError.corruptRecord)
       return (true, try r.u32(), entries)
     }
     if let version = existing.version, version != formatVersion {
@@ -105,10 +105,11 @@ public final class Store: @unchecked Sendable {
     return try Space(store: self, number: record.number, key: key, metric: record.metric, elementType: record.elementType)
   }
 
-  /// The space `key`, created (empty, with `metric` and `elementType`) if it does not exist yet.
+  /// The space `key`: the existing one, which must have `metric` and `elementType`, or else a new,
+  /// empty one with them.
   /// - Throws: ``StoreError/unsupportedElementType(metric:element:)`` for int8 with L2;
   ///   ``StoreError/spaceMismatch(_:)`` when the space exists with another metric or element type.
-  public func createSpace(_ key: SpaceKey, metric: Metric = .cosine, elementType: ElementType = .float32) throws -> Space {
+  public func openOrCreateSpace(_ key: SpaceKey, metric: Metric = .cosine, elementType: ElementType = .float32) throws -> Space {
     if elementType == .int8 && metric == .l2 {
       throw StoreError.unsupportedElementType(metric: metric.name, element: elementType.name)
     }
@@ -136,11 +137,13 @@ public final class Store: @unchecked Sendable {
     return try Space(store: self, number: record.number, key: key, metric: record.metric, elementType: record.elementType)
   }
 
-  /// The space of a Quiver model at `dimension` (default: native), created if needed (cosine).
-  public func space(for model: StaticModel, dimension: Int? = nil, elementType: ElementType = .float32) throws -> Space {
-    let d = dimension ?? model.dimension
-    try model.validate(outputDimension: d)
-    return try createSpace(SpaceKey(model: model, dimension: d), metric: .cosine, elementType: elementType)
+  /// The space of `model` (a static model or any other ``EmbeddingService``) at `dimension`
+  /// (default: native), created if needed (cosine).
+  /// - Throws: ``EmbeddingError/unsupportedOutputDimension(requested:native:reason:)`` for a
+  ///   dimension the model cannot produce.
+  public func space(for model: any EmbeddingService, dimension: Int? = nil, elementType: ElementType = .float32) throws -> Space {
+    let configuration = try model.configuration(dimension: dimension)
+    return try openOrCreateSpace(configuration.spaceKey, metric: .cosine, elementType: elementType)
   }
 
   static func spaceRecord(_ txn: LMDBTransaction, _ db: LMDBDatabase, _ key: SpaceKey) throws -> SpaceRecord? {
@@ -237,7 +240,7 @@ public final class Store: @unchecked Sendable {
   /// Counts and sizes.
   public func stats() throws -> StoreStats {
     let (documents, formatVersion, createdBy): (Int, UInt32, String) = try env.read { txn in
-      var r = ByteReader(try txn.get(meta, key: "format_version")!, what: "format_version")
+      var r = ByteReader(try txn.get(meta, key: "format_version")!, what: "format_version", failure: StoreError.corruptRecord)
       let created = try txn.get(meta, key: "created_by").map { String(decoding: $0, as: UTF8.self) } ?? ""
       return (try txn.count(docs), try r.u32(), created)
     }

@@ -12,8 +12,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case corruptRecord(String)
   /// A document to ingest is unusable (empty id or text, text too long).
   case invalidDocument(id: String, reason: String)
-  /// A model's embedder does not produce the space's vectors.
-  case modelMismatch(space: String, model: String)
   /// A space of this metric cannot store this element type (int8 rows carry no norm for L2).
   case unsupportedElementType(metric: String, element: String)
   /// The space exists with another metric or element type than asked for.
@@ -28,7 +26,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case .wrongDimension(let expected, let actual): "vector has \(actual) dimensions, the space has \(expected)"
     case .corruptRecord(let what): "corrupt store record: \(what)"
     case .invalidDocument(let id, let reason): "document \"\(id)\": \(reason)"
-    case .modelMismatch(let space, let model): "model \(model) does not produce vectors of space \(space)"
     case .unsupportedElementType(let metric, let element): "\(element) vectors are not supported in \(metric) spaces"
     case .spaceMismatch(let what): "space exists with different settings: \(what)"
     }

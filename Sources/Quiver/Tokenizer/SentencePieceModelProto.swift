@@ -120,8 +120,7 @@ struct ProtobufReader {
 
   mutating func fixed32() throws -> UInt32 {
     guard bytes.count - position >= 4 else { throw Self.malformed("fixed32") }
-    var value: UInt32 = 0
-    for i in 0..<4 { value |= UInt32(bytes[position + i]) << (8 * UInt32(i)) }
+    let value: UInt32 = LittleEndian.load(bytes, at: position)
     position += 4
     return value
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Quiver's HNSW against hnswlib, FAISS IndexHNSWFlat and USearch on the same vectors and queries,
 in one run: build seconds (1 thread), then per ef recall@10 (against an exact scan), single-thread
-queries/s and p99 latency. Quiver runs as `quiver bench ann --json` on the same .npy files.
+queries/s and p99 latency. Quiver runs as `quiver-bench ann --json` on the same .npy files.
 
   tools/.venv/bin/pip install -r tools/bench/ann/requirements.txt
   tools/.venv/bin/python tools/bench/ann/compare.py --base base.npy --queries queries.npy \
@@ -48,7 +48,7 @@ def median_seconds(fn, repeat=3):
 
 
 def sweep(search, q, truth):
-    """Single-thread search per ef, after one unmeasured pass (as `quiver bench ann`)."""
+    """Single-thread search per ef, after one unmeasured pass (as `quiver-bench ann`)."""
     rows = []
     for i, ef in enumerate(EFS):
         if i == 0:
@@ -176,8 +176,8 @@ def main():
     ap.add_argument("--plot", help="draw recall@10 vs queries/s, one line per library, to this PNG")
     ap.add_argument("--title", default="")
     ap.add_argument("--libraries", default="hnswlib,faiss,usearch", help="peers to run beside Quiver")
-    ap.add_argument("--quiver-args", default="", help="extra arguments for `quiver bench ann`")
-    ap.add_argument("--walks", default="int8,f32", help="Quiver walk encodings to run (one `quiver bench ann` each)")
+    ap.add_argument("--quiver-args", default="", help="extra arguments for `quiver-bench ann`")
+    ap.add_argument("--walks", default="int8,f32", help="Quiver walk encodings to run (one `quiver-bench ann` each)")
     ap.add_argument("--threads", default="1,2", help="build thread counts; searches use the first build")
     ap.add_argument("--tmp", default="/tmp/ann-compare-index", help="where saved indexes go while their size and reopen are measured")
     args = ap.parse_args()

@@ -7,7 +7,7 @@ import QuiverKernels
   import Glibc
 #endif
 
-/// `quiver bench ann`: builds an HNSW graph over base vectors, computes exact ground truth, and
+/// `quiver-bench ann`: builds an HNSW graph over base vectors, computes exact ground truth, and
 /// prints recall@10, single-thread queries/s and p99 latency per ef — comparable, file for file,
 /// with any other library (tools/bench/ann/).
 struct AnnBenchCommand: ParsableCommand {
@@ -55,9 +55,9 @@ struct AnnBenchCommand: ParsableCommand {
     var graph: HNSWGraph!
     for t in threadCounts {
       let g = HNSWGraph(dimension: d, metric: metric, parameters: .init(M: m, efConstruction: efConstruction, walk: walk), capacity: n)
-      let t0 = monotonicNanoseconds()
+      let t0 = MonotonicClock.nanoseconds()
       baseRows.withUnsafeBufferPointer { b in g.insert(contentsOf: b, threads: t) }
-      builds.append((t, Double(monotonicNanoseconds() - t0) / 1e9))
+      builds.append((t, Double(MonotonicClock.nanoseconds() - t0) / 1e9))
       if graph == nil { graph = g }
     }
     let buildSeconds = builds[0].seconds
@@ -96,9 +96,9 @@ struct AnnBenchCommand: ParsableCommand {
       queryRows.withUnsafeBufferPointer { qs in
         for q in 0..<nq {
           let qv = UnsafeBufferPointer(rebasing: qs[(q * d)..<((q + 1) * d)])
-          let t = monotonicNanoseconds()
+          let t = MonotonicClock.nanoseconds()
           let found = searcher.search(qv, k: 10, ef: ef)
-          latencies.append(Double(monotonicNanoseconds() - t) / 1000)
+          latencies.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
           let expected = Set(truth[q])
           hits += found.filter { expected.contains($0.node) }.count
         }
@@ -115,9 +115,9 @@ struct AnnBenchCommand: ParsableCommand {
     try graph.write(to: path)
     var opens: [Double] = []
     for _ in 0..<5 {
-      let t = monotonicNanoseconds()
+      let t = MonotonicClock.nanoseconds()
       blackHole(try HNSWGraph.open(path: path))
-      opens.append(Double(monotonicNanoseconds() - t) / 1e6)
+      opens.append(Double(MonotonicClock.nanoseconds() - t) / 1e6)
     }
     var info = stat()
     stat(path, &info)

@@ -2,7 +2,7 @@ import ArgumentParser
 import Quiver
 import QuiverKernels
 
-/// `quiver bench kernels`: ns per vector of every SIMD kernel against its plain scalar loop,
+/// `quiver-bench kernels`: ns per vector of every SIMD kernel against its plain scalar loop,
 /// measured in the same run, rounds interleaved so both see the same machine noise.
 struct KernelBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -118,13 +118,13 @@ struct KernelBenchCommand: ParsableCommand {
     // Each round starts its scan at another vector so that no two rounds repeat the same
     // computation (which the optimiser could otherwise do once and reuse).
     for round in 1...rounds {
-      var t0 = monotonicNanoseconds()
+      var t0 = MonotonicClock.nanoseconds()
       blackHole(simd(round))
-      var t1 = monotonicNanoseconds()
+      var t1 = MonotonicClock.nanoseconds()
       simdNs.append(Double(t1 - t0) / Double(n))
-      t0 = monotonicNanoseconds()
+      t0 = MonotonicClock.nanoseconds()
       blackHole(scalar(round))
-      t1 = monotonicNanoseconds()
+      t1 = MonotonicClock.nanoseconds()
       scalarNs.append(Double(t1 - t0) / Double(n))
     }
     return Row(kernel: kernel, d: d, simd: Percentiles(simdNs), scalar: Percentiles(scalarNs))

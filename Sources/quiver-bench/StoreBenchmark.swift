@@ -7,7 +7,7 @@ import QuiverKernels
   import Glibc
 #endif
 
-/// `quiver bench store`: end-to-end ingest of real short documents, then synthetic vectors at
+/// `quiver-bench store`: end-to-end ingest of real short documents, then synthetic vectors at
 /// scale — ingest rate, bytes on disk per vector, open cost, exact query latency — with the raw
 /// LMDB put rate and a plain memory scan of the same bytes measured in the same run as baselines.
 struct StoreBenchCommand: ParsableCommand {
@@ -44,22 +44,22 @@ struct StoreBenchCommand: ParsableCommand {
     if !json { print("store benchmark (release build; 2 cores)") }
 
     // 1. Real documents end to end: read, split, embed (2 threads), write.
-    let docs = try Self.shortDocuments(corpus ?? FixturePaths.corpus)
-    let staticModel = try StaticModel(path: model ?? FixturePaths.model)
+    let docs = try Self.shortDocuments(corpus ?? Fixtures.corpus)
+    let staticModel = try StaticModel(path: model ?? Fixtures.model)
     try withScratchStore("text") { dir in
       let store = try Store.open(at: dir)
       let space = try store.space(for: staticModel)
-      let t0 = monotonicNanoseconds()
+      let t0 = MonotonicClock.nanoseconds()
       let summary = try space.ingest(docs, model: staticModel, updatingGraph: false)
-      let seconds = Double(monotonicNanoseconds() - t0) / 1e9
+      let seconds = Double(MonotonicClock.nanoseconds() - t0) / 1e9
       report("text_documents", Double(summary.documents))
       report("text_ingest_docs_per_second", Double(summary.documents) / seconds)
       report("text_bytes_on_disk_per_document", Double(try store.stats().fileBytes) / Double(summary.documents))
       var latencies: [Double] = []
       for doc in docs.prefix(queries) {
-        let t = monotonicNanoseconds()
+        let t = MonotonicClock.nanoseconds()
         blackHole(try space.search(text: doc.text, model: staticModel, k: 10))
-        latencies.append(Double(monotonicNanoseconds() - t) / 1000)
+        latencies.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
       }
       let p = Percentiles(latencies)
       report("text_query_p50_us", p.median)
@@ -82,24 +82,24 @@ struct StoreBenchCommand: ParsableCommand {
     let key = SpaceKey(model: "synthetic-gaussian", dimension: d)
     try withScratchStore("vectors") { dir in
       var store: Store? = try Store.open(at: dir)
-      var space = try store!.createSpace(key, metric: .cosine)
+      var space = try store!.openOrCreateSpace(key, metric: .cosine)
       var ingested = 0
       var ingestNanos: UInt64 = 0
       let checkpoints = [1_000, 100_000, n].filter { $0 <= n }.reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
       for checkpoint in checkpoints {
         let docs = (ingested..<checkpoint).map { Document(id: "v\($0)", text: "synthetic vector \($0)") }
-        let t0 = monotonicNanoseconds()
+        let t0 = MonotonicClock.nanoseconds()
         try space.ingest(docs, vectors: Array(all[(ingested * d)..<(checkpoint * d)]), updatingGraph: false)
-        ingestNanos += monotonicNanoseconds() - t0
+        ingestNanos += MonotonicClock.nanoseconds() - t0
         ingested = checkpoint
         // Open cost: a new Store and Space over the same files, median of 21.
         store = nil
         var opens: [Double] = []
         for _ in 0..<21 {
-          let t = monotonicNanoseconds()
+          let t = MonotonicClock.nanoseconds()
           let s = try Store.open(at: dir)
           blackHole(try s.space(key))
-          opens.append(Double(monotonicNanoseconds() - t) / 1000)
+          opens.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
         }
         store = try Store.open(at: dir)
         space = try store!.space(key)
@@ -113,13 +113,13 @@ struct StoreBenchCommand: ParsableCommand {
           try all.withUnsafeBufferPointer { a in
             try queryVectors[0].withUnsafeBufferPointer { qp in
               for _ in 0..<max(5, queries / 5) {
-                let t = monotonicNanoseconds()
+                let t = MonotonicClock.nanoseconds()
                 var best: Float = -1
                 for r in 0..<checkpoint {
                   best = max(best, Kernels.dot(qp, UnsafeBufferPointer(rebasing: a[(r * d)..<((r + 1) * d)])))
                 }
                 blackHole(best)
-                scans.append(Double(monotonicNanoseconds() - t) / 1000)
+                scans.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
                 if scans.isEmpty { throw ValidationError("unreachable") }
               }
             }
@@ -139,11 +139,11 @@ struct StoreBenchCommand: ParsableCommand {
     // 2b. The same vectors as int8 (scale + 256 bytes a row), against a heap scan of int8 rows.
     try withScratchStore("int8") { dir in
       let store = try Store.open(at: dir)
-      let space = try store.createSpace(key, metric: .cosine, elementType: .int8)
+      let space = try store.openOrCreateSpace(key, metric: .cosine, elementType: .int8)
       let docs = (0..<n).map { Document(id: "v\($0)", text: "synthetic vector \($0)") }
-      let t0 = monotonicNanoseconds()
+      let t0 = MonotonicClock.nanoseconds()
       try space.ingest(docs, vectors: all, updatingGraph: false)
-      report("int8_vector_ingest_per_second", Double(n) / (Double(monotonicNanoseconds() - t0) / 1e9))
+      report("int8_vector_ingest_per_second", Double(n) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9))
       report("int8_bytes_on_disk_per_vector", Double(try store.stats().fileBytes) / Double(n))
       let p = try Self.queryLatencies(space, queryVectors)
       report("int8_exact_query_p50_us_at_\(n)", p.median)
@@ -164,13 +164,13 @@ struct StoreBenchCommand: ParsableCommand {
       codes.withUnsafeBufferPointer { c in
         qc.withUnsafeBufferPointer { qp in
           for _ in 0..<max(5, queries / 5) {
-            let t = monotonicNanoseconds()
+            let t = MonotonicClock.nanoseconds()
             var best: Float = -1
             for r in 0..<n {
               best = max(best, Kernels.int8Dot(qp, scaleA: qs, UnsafeBufferPointer(rebasing: c[(r * d)..<((r + 1) * d)]), scaleB: scales[r]))
             }
             blackHole(best)
-            scans.append(Double(monotonicNanoseconds() - t) / 1000)
+            scans.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
           }
         }
       }
@@ -187,7 +187,7 @@ struct StoreBenchCommand: ParsableCommand {
       let db = try env.database(named: "raw", flags: .create)
       let chunkBytes = Space.rowsPerChunk * d * 4
       let chunks = (n * d * 4 + chunkBytes - 1) / chunkBytes
-      let t0 = monotonicNanoseconds()
+      let t0 = MonotonicClock.nanoseconds()
       try all.withUnsafeBytes { bytes in
         var c = 0
         while c < chunks {
@@ -201,7 +201,7 @@ struct StoreBenchCommand: ParsableCommand {
           c = end
         }
       }
-      let seconds = Double(monotonicNanoseconds() - t0) / 1e9
+      let seconds = Double(MonotonicClock.nanoseconds() - t0) / 1e9
       report("raw_lmdb_put_vectors_per_second", Double(n) / seconds)
       report("raw_lmdb_put_mb_per_second", Double(n * d * 4) / seconds / 1e6)
     }
@@ -225,9 +225,9 @@ struct StoreBenchCommand: ParsableCommand {
   static func queryLatencies(_ space: Space, _ queries: [[Float]]) throws -> Percentiles {
     var latencies: [Double] = []
     for q in queries {
-      let t = monotonicNanoseconds()
+      let t = MonotonicClock.nanoseconds()
       blackHole(try space.search(vector: q, k: 10))
-      latencies.append(Double(monotonicNanoseconds() - t) / 1000)
+      latencies.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
     }
     return Percentiles(latencies)
   }

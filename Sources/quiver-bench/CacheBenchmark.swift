@@ -7,7 +7,7 @@ import Quiver
   import Glibc
 #endif
 
-/// `quiver bench cache`: is each cache layer worth turning on, per model? For the built-in static
+/// `quiver-bench cache`: is each cache layer worth turning on, per model? For the built-in static
 /// model and for a simulated external model costing 1 ms a text: uncached throughput, cold (both
 /// layers filling), warm layer 1, and layer 2 after a restart; plus layer-1 lookup latency under
 /// 2 threads.
@@ -28,17 +28,17 @@ struct CacheBenchCommand: ParsableCommand {
 
   func run() throws {
     var seen = Set<String>()
-    let texts = try BenchCorpus.sentences(sentences ?? FixturePaths.corpus).filter { seen.insert($0).inserted }
+    let texts = try BenchCorpus.sentences(sentences ?? Fixtures.corpus).filter { seen.insert($0).inserted }
     var results: [(String, Double)] = []
     func report(_ key: String, _ value: Double) {
       results.append((key, value))
       if !json { print(pad(key, 44) + pad(fmt(value), 16, left: true)) }
     }
-    let builtin = StaticEmbeddingService(path: model ?? FixturePaths.model)
+    let builtin = StaticEmbeddingService(path: model ?? Fixtures.model)
     let external = try FunctionEmbeddingService(model: "simulated-1ms", dimension: 256) { batch, d in
       batch.map { text in
-        let until = monotonicNanoseconds() + 1_000_000
-        while monotonicNanoseconds() < until {}  // the model's cost: 1 ms a text
+        let until = MonotonicClock.nanoseconds() + 1_000_000
+        while MonotonicClock.nanoseconds() < until {}  // the model's cost: 1 ms a text
         var v = [Float](repeating: 0, count: d)
         for (i, b) in text.utf8.enumerated() { v[i % d] += Float(b) }
         return v
@@ -48,13 +48,13 @@ struct CacheBenchCommand: ParsableCommand {
                                      ("external_1ms", external as any EmbeddingService, Array(texts.prefix(externalTexts)))] {
       let configuration = try service.modelConfiguration()
       func rate(_ s: any EmbeddingService) throws -> Double {
-        let t0 = monotonicNanoseconds()
+        let t0 = MonotonicClock.nanoseconds()
         var i = 0
         while i < corpus.count {
           blackHole(try s.embed(Array(corpus[i..<min(corpus.count, i + 1000)]), configuration: configuration))
           i += 1000
         }
-        return Double(corpus.count) / (Double(monotonicNanoseconds() - t0) / 1e9)
+        return Double(corpus.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9)
       }
       let dir = "/tmp/quiver-bench-cache-\(getpid())"
       _ = try? FileManager.default.removeItem(atPath: dir)
@@ -92,9 +92,9 @@ struct CacheBenchCommand: ParsableCommand {
     DispatchQueue.concurrentPerform(iterations: 2) { t in
       var i = t
       for n in 0..<perThread {
-        let t0 = monotonicNanoseconds()
+        let t0 = MonotonicClock.nanoseconds()
         blackHole(cache.get(keys[i % keys.count]))
-        shared.base[t * perThread + n] = Double(monotonicNanoseconds() - t0)
+        shared.base[t * perThread + n] = Double(MonotonicClock.nanoseconds() - t0)
         i &+= 7
       }
     }
@@ -102,9 +102,9 @@ struct CacheBenchCommand: ParsableCommand {
     report("layer1_get_p50_ns_2_threads", p.median)
     report("layer1_get_p99_ns_2_threads", p.at(99))
     report("layer1_hit_key_and_lookup_ns_per_text_incl_hash", {
-      let t0 = monotonicNanoseconds()
+      let t0 = MonotonicClock.nanoseconds()
       for t in texts.prefix(4000) { blackHole(cache.get(CacheKey(text: t, seed: seed))) }
-      return Double(monotonicNanoseconds() - t0) / 4000
+      return Double(MonotonicClock.nanoseconds() - t0) / 4000
     }())
     if json { print("{\"benchmark\":\"cache\"," + results.map { "\"\($0.0)\":\(fmt($0.1))" }.joined(separator: ",") + "}") }
   }

@@ -17,11 +17,6 @@ public struct SpaceKey: Hashable, Sendable, CustomStringConvertible {
     self.dimension = dimension
   }
 
-  /// The space of a Quiver model file at `dimension`.
-  public init(model: StaticModel, dimension: Int) {
-    self.init(model: "qvm:" + model.file.contentHashHex, dimension: dimension)
-  }
-
   /// Parses the canonical form; nil if it is not one.
   public init?(parsing text: String) {
     guard let at = text.lastIndex(of: "@"), let d = Int(text[text.index(after: at)...]), d > 0 else { return nil }
@@ -32,36 +27,4 @@ public struct SpaceKey: Hashable, Sendable, CustomStringConvertible {
 
   /// The canonical form, also the key's bytes.
   public var description: String { "\(model)@\(dimension)" }
-}
-
-/// How a space compares vectors. Cosine spaces store unit vectors and rank by dot product.
-public enum Metric: UInt8, Sendable, CaseIterable {
-  case cosine = 0, dot = 1, l2 = 2
-
-  public var name: String {
-    switch self {
-    case .cosine: "cosine"
-    case .dot: "dot"
-    case .l2: "l2"
-    }
-  }
-}
-
-/// How a space stores its vectors.
-public enum ElementType: UInt8, Sendable, CaseIterable {
-  /// 4 bytes a component.
-  case float32 = 0
-  /// A float32 scale, then one signed byte a component: vᵢ ≈ scale · qᵢ, scale = max|vᵢ| / 127.
-  /// 4× smaller; cosine and dot spaces only.
-  case int8 = 1
-
-  public var name: String {
-    switch self {
-    case .float32: "f32"
-    case .int8: "int8"
-    }
-  }
-
-  /// Bytes a row of `dimension` components takes.
-  public func rowBytes(dimension: Int) -> Int { self == .float32 ? 4 * dimension : 4 + dimension }
 }

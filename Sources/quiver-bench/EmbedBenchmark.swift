@@ -2,9 +2,9 @@ import ArgumentParser
 import CAllocationCounter
 import Quiver
 
-/// `quiver bench embed`: single-thread latency of the whole embed path per sentence, the share of
+/// `quiver-bench embed`: single-thread latency of the whole embed path per sentence, the share of
 /// tokenisation, the path after tokenisation alone, allocations per call, and 2-thread batch
-/// throughput — for PQ decoding from the map and for the decoded f32 table, in one run.
+/// throughput, decoding token vectors from the map.
 struct EmbedBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "embed", abstract: "Embedding latency and throughput on real sentences.")
@@ -25,29 +25,20 @@ struct EmbedBenchCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let texts = try BenchCorpus.sentences(sentences ?? FixturePaths.corpus)
+    let texts = try BenchCorpus.sentences(sentences ?? Fixtures.corpus)
     guard !texts.isEmpty else { throw ValidationError("no sentences") }
-    let path = model ?? FixturePaths.model
-    var results: [(String, [String: Double])] = []
-    var aggregator = ""
-    for (name, decoded) in [("pq", false), ("decoded_f32", true)] {
-      let staticModel = try StaticModel(path: path, decodeToFloatTable: decoded)
-      aggregator = staticModel.aggregator.description
-      results.append((name, try measure(staticModel, texts)))
-    }
+    let path = model ?? Fixtures.model
+    let staticModel = try StaticModel(path: path)
+    let results = try measure(staticModel, texts)
     if json {
-      var fields = results[0].1.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(fmt($0.value))" }
-      let setting = statefulModes.map { ",\"stateful_modes\":\(jsonString($0))" } ?? ""
-      fields.insert("\"benchmark\":\"embed\",\"model\":\(jsonString(path)),\"aggregator\":\"\(aggregator)\"\(setting),\"path\":\"pq\"", at: 0)
-      let other = results[1].1.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(fmt($0.value))" }
-      fields.append("\"decoded_f32\":{" + other.joined(separator: ",") + "}")
+      var fields = results.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(fmt($0.value))" }
+      let setting = statefulModes.map { ",\"stateful_modes\":\(JSONText.quoted($0))" } ?? ""
+      fields.insert("\"benchmark\":\"embed\",\"model\":\(JSONText.quoted(path)),\"aggregator\":\"\(staticModel.aggregator)\"\(setting),\"path\":\"pq\"", at: 0)
       print("{" + fields.joined(separator: ",") + "}")
     } else {
       print("embed benchmark: \(path), \(texts.count) sentences × \(passes) passes, single thread unless noted")
-      let keys = results[0].1.keys.sorted()
-      print(pad("metric", 28) + results.map { pad($0.0, 14, left: true) }.joined())
-      for key in keys {
-        print(pad(key, 28) + results.map { pad(fmt($0.1[key] ?? .nan), 14, left: true) }.joined())
+      for key in results.keys.sorted() {
+        print(pad(key, 28) + pad(fmt(results[key]!), 14, left: true))
       }
     }
   }
@@ -83,9 +74,9 @@ struct EmbedBenchCommand: ParsableCommand {
       for _ in 0..<passes {
         for (i, t) in texts.enumerated() {
           qac_start()
-          let t0 = monotonicNanoseconds()
+          let t0 = MonotonicClock.nanoseconds()
           try embedder.embed(t, into: buffer)
-          let t1 = monotonicNanoseconds()
+          let t1 = MonotonicClock.nanoseconds()
           allocations &+= qac_stop()
           let us = Double(t1 - t0) / 1000
           latencies.append(us)
@@ -93,36 +84,36 @@ struct EmbedBenchCommand: ParsableCommand {
           embedTotal &+= t1 - t0
         }
         for t in texts {
-          let t0 = monotonicNanoseconds()
+          let t0 = MonotonicClock.nanoseconds()
           try embedder.tokenize(t)
-          let t1 = monotonicNanoseconds()
+          let t1 = MonotonicClock.nanoseconds()
           tokenizeTotal &+= t1 - t0
           tokenizeLatencies.append(Double(t1 - t0) / 1000)
         }
         for t in texts {  // the baseline: libsentencepiece itself
           qac_start()
-          let t0 = monotonicNanoseconds()
+          let t0 = MonotonicClock.nanoseconds()
           try model.tokenizer.encode(t, into: &libraryIDs)
-          let t1 = monotonicNanoseconds()
+          let t1 = MonotonicClock.nanoseconds()
           libraryAllocations &+= qac_stop()
           libraryLatencies.append(Double(t1 - t0) / 1000)
         }
         for tokens in tokenized {
           tokens.withUnsafeBufferPointer { p in
-            let t0 = monotonicNanoseconds()
+            let t0 = MonotonicClock.nanoseconds()
             embedder.embed(tokenIDs: p, into: buffer)
-            aggregateLatencies.append(Double(monotonicNanoseconds() - t0) / 1000)
+            aggregateLatencies.append(Double(MonotonicClock.nanoseconds() - t0) / 1000)
           }
         }
         // The same work without a clock read per call: the mean, free of timer overhead.
-        let t0 = monotonicNanoseconds()
+        let t0 = MonotonicClock.nanoseconds()
         for tokens in tokenized {
           tokens.withUnsafeBufferPointer { embedder.embed(tokenIDs: $0, into: buffer) }
         }
-        aggregateTotal &+= monotonicNanoseconds() - t0
-        let t1 = monotonicNanoseconds()
-        for _ in 0..<1000 { blackHole(monotonicNanoseconds()) }
-        clockReads &+= monotonicNanoseconds() - t1
+        aggregateTotal &+= MonotonicClock.nanoseconds() - t0
+        let t1 = MonotonicClock.nanoseconds()
+        for _ in 0..<1000 { blackHole(MonotonicClock.nanoseconds()) }
+        clockReads &+= MonotonicClock.nanoseconds() - t1
       }
     }
     blackHole(out)
@@ -135,12 +126,12 @@ struct EmbedBenchCommand: ParsableCommand {
     var batchRate = 0.0
     var batchRateOneThread = 0.0
     for _ in 0..<passes {
-      var t0 = monotonicNanoseconds()
+      var t0 = MonotonicClock.nanoseconds()
       blackHole(try model.embed(batch: texts, threads: 2))
-      batchRate = max(batchRate, Double(texts.count) / (Double(monotonicNanoseconds() - t0) / 1e9))
-      t0 = monotonicNanoseconds()
+      batchRate = max(batchRate, Double(texts.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9))
+      t0 = MonotonicClock.nanoseconds()
       blackHole(try model.embed(batch: texts, threads: 1))
-      batchRateOneThread = max(batchRateOneThread, Double(texts.count) / (Double(monotonicNanoseconds() - t0) / 1e9))
+      batchRateOneThread = max(batchRateOneThread, Double(texts.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9))
     }
     return [
       "sentences": Double(texts.count),

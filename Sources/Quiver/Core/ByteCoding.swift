@@ -1,0 +1,58 @@
+/// Little-endian encoding of Quiver's fixed-layout records (`docs/store-layout.md`,
+/// `docs/hnsw-format.md`, `docs/disk-cache-format.md`).
+struct ByteWriter {
+  private(set) var bytes: [UInt8] = []
+
+  init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+  mutating func u8(_ v: UInt8) { bytes.append(v) }
+  mutating func u16(_ v: UInt16) { append(v) }
+  mutating func u32(_ v: UInt32) { append(v) }
+  mutating func u64(_ v: UInt64) { append(v) }
+  mutating func raw(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+
+  private mutating func append<T: FixedWidthInteger>(_ v: T) {
+    withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+  }
+}
+
+/// Reads what ``ByteWriter`` wrote. Every read is bounds-checked; past the end it throws the error
+/// its owner chose (a store's corrupt record, a graph file's invalid header, …), so this bottom
+/// layer knows no error of the layers above it.
+struct ByteReader {
+  let bytes: UnsafeRawBufferPointer
+  private(set) var position = 0
+  let what: String
+  private let failure: (String) -> any Error
+
+  /// - Parameters:
+  ///   - what: names the record in error messages.
+  ///   - failure: makes the error thrown for a short read from its message.
+  init(_ bytes: UnsafeRawBufferPointer, what: String, failure: @escaping (String) -> any Error) {
+    self.bytes = bytes
+    self.what = what
+    self.failure = failure
+  }
+
+  private mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
+    guard n >= 0, bytes.count - position >= n else {
+      throw failure("\(what): needs \(n) bytes at \(position), has \(bytes.count)")
+    }
+    defer { position += n }
+    return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
+  }
+
+  /// Bytes not read yet.
+  var remaining: Int { bytes.count - position }
+
+  mutating func u8() throws -> UInt8 { try take(1)[0] }
+  mutating func u16() throws -> UInt16 { try integer() }
+  mutating func u32() throws -> UInt32 { try integer() }
+  mutating func u64() throws -> UInt64 { try integer() }
+  mutating func raw(_ n: Int) throws -> UnsafeRawBufferPointer { try take(n) }
+  mutating func string(_ n: Int) throws -> String { String(decoding: try take(n), as: UTF8.self) }
+
+  private mutating func integer<T: FixedWidthInteger>() throws -> T {
+    LittleEndian.load(try take(MemoryLayout<T>.size), at: 0)
+  }
+}
