@@ -75,6 +75,7 @@ import Testing
       #expect(seen.count <= g.parameters.M0)
     }
     #expect(Double(total) / Double(g.count) > Double(g.parameters.M) / 2)
+    #expect(g.checkInvariants() == [])
   }
 
   @Test func theInt8WalkKeepsRecallAndItsFileReopensIdentically() throws {
@@ -158,4 +159,30 @@ import Testing
   }
 
   @Test func everyLinkIsBoundedAndValid() { Self.checkLinks(Self.graph) }
+
+  /// A graph file whose level-0 links were damaged (every node's first link pointing past the last
+  /// node) maps without complaint — its links are not read at open — but the damage is seen: the
+  /// invariant check names it, and a search neither follows such a link nor crashes; it reports it.
+  @Test func aDamagedLevel0LinkIsCaughtNotFollowed() throws {
+    let (_, queries, d) = Self.data
+    try withTemporaryDirectory { dir in
+      let path = dir + "/g.hnsw"
+      try Self.graph.write(to: path)
+      #expect(try HNSWGraph.open(path: path).checkInvariants() == [])
+      var bytes = try Fixtures.readBytes(path)
+      let recordBytes = 4 * (1 + Self.graph.parameters.M0) + 4 * d
+      for n in 0..<Self.graph.count {
+        let at = 4096 + n * recordBytes + 4  // the record's first link, after its count
+        for (i, b) in withUnsafeBytes(of: UInt32(0xFFFF_FFF0).littleEndian, Array.init).enumerated() { bytes[at + i] = b }
+      }
+      try writeBytes(bytes, to: path)
+      let damaged = try HNSWGraph.open(path: path)
+      #expect(damaged.checkInvariants().contains { $0.contains("link to 4294967280") })
+      #expect(!damaged.foundDamagedLink)
+      let searcher = HNSWGraph.Searcher(graph: damaged)
+      let found = queries.withUnsafeBufferPointer { qs in searcher.search(UnsafeBufferPointer(rebasing: qs[0..<d]), k: 10, ef: 64) }
+      #expect(found.allSatisfy { Int($0.node) < damaged.count })
+      #expect(damaged.foundDamagedLink)
+    }
+  }
 }

@@ -111,6 +111,33 @@ import Testing
     }
   }
 
+  /// A graph file whose level-0 links were damaged in place (size, header and checksummed tail
+  /// intact, so it opens) is never followed out of bounds: the first search that meets a bad link
+  /// makes the store rebuild the graph from LMDB, and answers from the rebuilt one.
+  @Test func aGraphFileWithACorruptedLevel0LinkIsRebuiltNeverFollowed() throws {
+    let corpus = try Self.docs(500)
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      try space.ingest(corpus.map(\.doc), model: Self.model)
+      let probe = String(corpus[7].doc.text.prefix(200))
+      let expected = try space.search(text: probe, model: Self.model, k: 5, index: .exact).map(\.row)
+      let graph = try HNSWGraph.open(path: space.graphPath)
+      #expect(graph.checkInvariants() == [])
+      var bytes = try Fixtures.readBytes(space.graphPath)
+      for n in 0..<graph.count {
+        let at = 4096 + n * (4 * (1 + graph.parameters.M0) + 4 + 256) + 4  // int8 walk record: first link
+        for (i, b) in withUnsafeBytes(of: UInt32(1 << 30).littleEndian, Array.init).enumerated() { bytes[at + i] = b }
+      }
+      try writeBytes(bytes, to: space.graphPath)
+      #expect(try !HNSWGraph.open(path: space.graphPath).checkInvariants().isEmpty)
+      let reopened = try Store.open(at: dir).space(space.key)
+      let hits = try reopened.search(text: probe, model: Self.model, k: 5, index: .hnsw(ef: 64))
+      #expect(hits.map(\.row) == expected)
+      #expect(try HNSWGraph.open(path: space.graphPath).checkInvariants() == [])  // the file was rebuilt
+    }
+  }
+
   /// Readers searching while a writer ingests and extends the graph always see whole results.
   @Test func concurrentReadersDuringInsertsSeeAConsistentGraph() throws {
     let corpus = try Self.docs(2000)

@@ -43,7 +43,7 @@ extension HNSWGraph {
     let next = Atomic<Int>(start)
     let newLevels = nodeLevels
     DispatchQueue.concurrentPerform(iterations: threads) { _ in
-      let searcher = Searcher(graph: self)
+      var scratch = SearchScratch(nodes: count, parameters: parameters)
       while true {
         let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
         guard i < n else { break }
@@ -53,7 +53,7 @@ extension HNSWGraph {
         let currentMax = maxLevel
         let currentEntry = entryPoint
         if l <= currentMax { top.unlock(0) }
-        link(q, level: l, entryPoint: currentEntry, maxLevel: currentMax, searcher: searcher)
+        link(q, level: l, entryPoint: currentEntry, maxLevel: currentMax, scratch: &scratch)
         if l > currentMax {
           maxLevel = l
           entryPoint = q

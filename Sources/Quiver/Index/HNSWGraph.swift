@@ -1,5 +1,6 @@
 import CPrefetch
 import QuiverKernels
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -8,13 +9,12 @@ import QuiverKernels
 /// A hierarchical navigable small-world graph (Malkov & Yashunin, "Efficient and robust approximate
 /// nearest neighbor search using HNSW graphs", 2018), over vectors it holds itself.
 ///
-/// Layout, for a search that walks memory in order (as hnswlib does): node n's level-0 record is
-/// one fixed-size block at `records + n·recordBytes` — a u32 link count, M₀ u32 links (M₀ = 2M), then
-/// the node's vector — so visiting a neighbour touches one contiguous region. The vector is d f32
-/// components, or with the int8 walk (``HNSWWalkEncoding``) a scale and d int8 codes, the f32
-/// vectors then living in a separate array (`exact`) that construction and the final re-rank read.
-/// Upper-level links of all nodes in one buffer, in node order: node n's level l ≥ 1 list at
-/// `upperStart[n] + (l − 1)·(1 + M)` (count, then M links).
+/// Layout (``HNSWNodeStorage``, the one handle over the graph's raw memory), for a search that
+/// walks memory in order as hnswlib does: node n's level-0 record is one fixed-size block — a u32
+/// link count, M₀ u32 links (M₀ = 2M), then the node's vector — so visiting a neighbour touches one
+/// contiguous region. The vector is d f32 components, or with the int8 walk (``HNSWWalkEncoding``)
+/// a scale and d int8 codes, the f32 vectors then living beside the records, where construction
+/// and the final re-rank read them. Upper-level links of all nodes in one buffer, in node order.
 /// Distances are "smaller is closer": −q·v for cosine (unit vectors) and dot, ‖q − v‖² for L2.
 ///
 /// Not thread-safe for writes, except inside ``insert(contentsOf:threads:)``, which inserts with
@@ -51,149 +51,110 @@ public final class HNSWGraph: @unchecked Sendable {
   public internal(set) var entryPoint: UInt32 = 0
   public internal(set) var maxLevel = -1
 
-  var capacity = 0
-  /// Level-0 records, `recordBytes` bytes each.
-  var records: UnsafeMutableRawPointer
-  /// With the int8 walk: the f32 vectors, `dimension` floats per node (heap, or inside the file map).
-  var exact: UnsafeMutablePointer<Float>?
-  /// When the records live in a private, writable map of a graph file: the map to unmap.
-  var mapping: (base: UnsafeMutableRawPointer, length: Int)?
+  /// Every raw buffer of the graph (records, f32 vectors, upper lists), in one handle.
+  var storage: HNSWNodeStorage
   var levels: [UInt8] = []
-  /// Upper-level link lists, `upperUsed` of `upperCapacity` u32 slots in use.
-  var upperLinks: UnsafeMutablePointer<UInt32>
-  var upperCapacity: Int
-  var upperUsed = 0
-  /// Where node n's upper lists start in `upperLinks`.
-  var upperStart: [Int] = []
   var deleted: [Bool] = []
   /// Per-node link locks, present only while several threads insert.
   var linkLocks: LinkLocks?
   var rng: SplitMix64
-  private lazy var builder = Searcher(graph: self)
+  /// The search buffers of serial inserts.
+  private var builder: SearchScratch
+  /// Set when a search met a link that cannot be right (out of range, or a list longer than its
+  /// bound): the graph came from a damaged file. The link is not followed; the store rebuilds.
+  private let damage = Atomic<Bool>(false)
 
-  /// Bytes of a level-0 record: count + M₀ links + the vector in the walk's encoding.
-  let recordBytes: Int
-  /// Byte offset of the vector inside a record.
-  let vectorOffset: Int
-  var upperStride: Int { 1 + parameters.M }
+  var capacity: Int { storage.capacity }
+  var recordBytes: Int { storage.recordBytes }
+  var vectorOffset: Int { storage.vectorOffset }
+  var exact: UnsafeMutablePointer<Float>? { storage.exact }
+  var upperStride: Int { storage.upperStride }
 
   public init(dimension: Int, metric: Metric, parameters: Parameters = Parameters(), capacity: Int = 1024) {
+    precondition(dimension > 0 && parameters.M > 1, "HNSW needs dimension > 0 and M > 1")
     self.dimension = dimension
     self.metric = metric
     self.parameters = parameters
     rng = SplitMix64(seed: parameters.seed)
-    self.capacity = max(capacity, 16)
-    vectorOffset = 4 * (1 + parameters.M0)
-    recordBytes = vectorOffset + parameters.walk.recordVectorBytes(dimension: dimension)
-    records = .allocate(byteCount: self.capacity * recordBytes, alignment: 64)
-    if parameters.walk == .int8 { exact = .allocate(capacity: self.capacity * dimension) }
-    upperCapacity = 1024
-    upperLinks = .allocate(capacity: upperCapacity)
+    storage = HNSWNodeStorage(dimension: dimension, M: parameters.M, walk: parameters.walk, capacity: capacity)
+    builder = SearchScratch(nodes: capacity, parameters: parameters)
   }
 
-  deinit {
-    releaseRecords()
-    upperLinks.deallocate()
-  }
-
-  private func releaseRecords() {
-    if let mapping {
-      munmap(mapping.base, mapping.length)
-    } else {
-      records.deallocate()
-      exact?.deallocate()
-    }
-  }
-
-  /// Makes room for `needed` nodes (records move to the heap, out of any file map).
-  func grow(to needed: Int) {
-    guard needed > capacity else { return }
-    let newCapacity = max(needed, capacity * 2)
-    let r = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * recordBytes, alignment: 64)
-    r.copyMemory(from: records, byteCount: count * recordBytes)
-    var e: UnsafeMutablePointer<Float>?
-    if let exact {
-      e = .allocate(capacity: newCapacity * dimension)
-      e!.update(from: exact, count: count * dimension)
-    }
-    releaseRecords()
-    mapping = nil
-    records = r
-    exact = e
-    capacity = newCapacity
-  }
-
-  /// A graph over records already in memory (a file map), for ``open(path:)``.
-  init(dimension: Int, metric: Metric, parameters: Parameters, mapped: UnsafeMutableRawPointer, mapLength: Int,
-       records: UnsafeMutableRawPointer, exact: UnsafeMutablePointer<Float>?, count: Int, entryPoint: UInt32, maxLevel: Int, rng: SplitMix64,
-       levels: [UInt8], upperLinks: UnsafeMutablePointer<UInt32>, upperUsed: Int, deleted: [Bool]) {
-    self.dimension = dimension
+  /// A graph over storage read from a file, for ``open(path:)``.
+  init(metric: Metric, parameters: Parameters, storage: consuming HNSWNodeStorage, count: Int, entryPoint: UInt32,
+       maxLevel: Int, rng: SplitMix64, levels: [UInt8], deleted: [Bool]) {
+    dimension = storage.dimension
     self.metric = metric
     self.parameters = parameters
     self.rng = rng
-    vectorOffset = 4 * (1 + parameters.M0)
-    recordBytes = vectorOffset + parameters.walk.recordVectorBytes(dimension: dimension)
-    self.records = records
-    self.exact = exact
-    mapping = (mapped, mapLength)
-    capacity = count
     self.count = count
     self.entryPoint = entryPoint
     self.maxLevel = maxLevel
     self.levels = levels
-    self.upperLinks = upperLinks
-    self.upperUsed = upperUsed
-    upperCapacity = max(upperUsed, 1)
-    var start = 0
-    upperStart.reserveCapacity(count)
-    for l in levels {
-      upperStart.append(start)
-      start += Int(l) * (1 + parameters.M)
-    }
     self.deleted = deleted
+    builder = SearchScratch(nodes: count, parameters: parameters)
+    self.storage = storage
   }
 
-  /// Makes room for `extra` more u32 slots of upper-level links.
-  func reserveUpper(_ extra: Int) {
-    guard upperUsed + extra > upperCapacity else { return }
-    let newCapacity = max(upperUsed + extra, upperCapacity * 2)
-    let u = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
-    u.update(from: upperLinks, count: upperUsed)
-    upperLinks.deallocate()
-    upperLinks = u
-    upperCapacity = newCapacity
-  }
+  /// Makes room for `needed` nodes (records move to the heap, out of any file map).
+  func grow(to needed: Int) { storage.grow(to: needed, keeping: count) }
 
   /// Appends node bookkeeping for a node of level `l` whose vector is already stored: its empty
   /// level-0 list, level, empty upper lists and live flag.
   func appendNode(level l: Int) {
     record(UInt32(levels.count))[0] = 0
     levels.append(UInt8(l))
-    reserveUpper(l * upperStride)
-    upperStart.append(upperUsed)
-    (upperLinks + upperUsed).initialize(repeating: 0, count: l * upperStride)
-    upperUsed += l * upperStride
+    storage.appendUpperLists(level: l)
     deleted.append(false)
+  }
+
+  /// Whether a search met a damaged link (see ``checkInvariants()``); such a graph must be rebuilt.
+  public var foundDamagedLink: Bool { damage.load(ordering: .relaxed) }
+
+  /// Every structural invariant, checked over the whole graph: each list's count within its bound
+  /// (M₀ on level 0, M above), every link to an existing node other than itself, upper lists only
+  /// up to the node's level, the entry point an existing node on the top level, and one level and
+  /// one live flag per node.
+  /// - Returns: the problems found (empty for a sound graph). O(nodes · M₀).
+  public func checkInvariants() -> [String] {
+    var problems: [String] = []
+    func note(_ p: String) { if problems.count < 20 { problems.append(p) } }
+    if levels.count != count || deleted.count != count { note("\(levels.count) levels, \(deleted.count) flags for \(count) nodes") }
+    if count > 0 {
+      if Int(entryPoint) >= count { note("entry point \(entryPoint) of \(count) nodes") }
+      else if Int(levels[Int(entryPoint)]) != maxLevel { note("entry point on level \(levels[Int(entryPoint)]), top level \(maxLevel)") }
+      if levels.contains(where: { Int($0) > maxLevel }) { note("a node above the top level \(maxLevel)") }
+    }
+    for n in 0..<min(count, levels.count) {
+      for level in 0...Int(levels[n]) {
+        let list = level == 0 ? storage.record(UInt32(n)) : storage.upperList(UInt32(n), level)
+        let c = Int(list[0])
+        let bound = level == 0 ? parameters.M0 : parameters.M
+        guard c <= bound else { note("node \(n) level \(level): \(c) links, bound \(bound)"); continue }
+        for i in 0..<c {
+          let e = Int(list[1 + i])
+          if e >= count { note("node \(n) level \(level): link to \(e) of \(count) nodes") }
+          else if e == n { note("node \(n) level \(level): self-link") }
+          else if Int(levels[e]) < level { note("node \(n) level \(level): link to \(e), which has no level \(level)") }
+        }
+      }
+    }
+    return problems
   }
 
   /// A level drawn as in the paper: ⌊−ln(U)·mL⌋, capped at 31.
   func drawLevel() -> Int { min(Int(-log(max(rng.nextUnit(), 1e-300)) * parameters.mL), 31) }
 
   @inline(__always)
-  func record(_ n: UInt32) -> UnsafeMutablePointer<UInt32> {
-    (records + Int(n) &* recordBytes).assumingMemoryBound(to: UInt32.self)
-  }
+  func record(_ n: UInt32) -> UnsafeMutablePointer<UInt32> { storage.record(n) }
 
-  /// Node n's f32 vector (inside its record, or in `exact` with the int8 walk).
+  /// Node n's f32 vector (inside its record, or beside the records with the int8 walk).
   @inline(__always)
-  func vector(_ n: UInt32) -> UnsafeBufferPointer<Float> {
-    if let exact { return UnsafeBufferPointer(start: exact + Int(n) &* dimension, count: dimension) }
-    return UnsafeBufferPointer(start: (records + Int(n) &* recordBytes + vectorOffset).assumingMemoryBound(to: Float.self), count: dimension)
-  }
+  func vector(_ n: UInt32) -> UnsafeBufferPointer<Float> { storage.vector(n) }
 
   /// Where node n's walk vector starts (for prefetching).
   @inline(__always)
-  func walkVector(_ n: UInt32) -> UnsafeRawPointer { UnsafeRawPointer(records + Int(n) &* recordBytes + vectorOffset) }
+  func walkVector(_ n: UInt32) -> UnsafeRawPointer { UnsafeRawPointer(storage.walkVector(n)) }
 
   /// The distance a walk uses: exact with the f32 walk; with the int8 walk, the f32 query against
   /// node n's codes (x ≈ scale·c).
@@ -223,7 +184,8 @@ public final class HNSWGraph: @unchecked Sendable {
   /// Stores v as node n's vector: f32 into the record, or f32 into `exact` and scale + codes into
   /// the record (``Int8Quantizer``, as int8 spaces store rows).
   func store(_ v: UnsafeBufferPointer<Float>, at n: UInt32) {
-    let p = records + Int(n) * recordBytes + vectorOffset
+    precondition(v.count == dimension, "vector of \(v.count) components, graph dimension \(dimension)")
+    let p = storage.walkVector(n)
     guard let exact else {
       p.assumingMemoryBound(to: Float.self).update(from: v.baseAddress!, count: dimension)
       return
@@ -250,7 +212,7 @@ public final class HNSWGraph: @unchecked Sendable {
       maxLevel = l
       return q
     }
-    link(q, level: l, entryPoint: entryPoint, maxLevel: maxLevel, searcher: builder)
+    link(q, level: l, entryPoint: entryPoint, maxLevel: maxLevel, scratch: &builder)
     if l > maxLevel {
       maxLevel = l
       entryPoint = q
@@ -261,7 +223,7 @@ public final class HNSWGraph: @unchecked Sendable {
   /// Algorithm 1 for a node whose vector and bookkeeping are in place: descends from the entry
   /// point to level l, then links q on levels min(l, maxLevel)…0. With `linkLocks` set, every read
   /// and write of a link list holds that node's lock.
-  func link(_ q: UInt32, level l: Int, entryPoint: UInt32, maxLevel: Int, searcher: Searcher) {
+  func link(_ q: UInt32, level l: Int, entryPoint: UInt32, maxLevel: Int, scratch: inout SearchScratch) {
     let qv = self.vector(q)
     var ep = entryPoint
     var epDistance = distance(qv, ep)
@@ -275,7 +237,7 @@ public final class HNSWGraph: @unchecked Sendable {
     // links of level L do not change the search of level L − 1, so a serial build is unchanged).
     var chosen: [(level: Int, neighbours: [(distance: Float, node: UInt32)])] = []
     for level in stride(from: min(maxLevel, l), through: 0, by: -1) {
-      let candidates = searcher.searchLayer(qv, entry: (epDistance, ep), ef: parameters.efConstruction, level: level)
+      let candidates = scratch.searchLayer(self, qv, entry: (epDistance, ep), ef: parameters.efConstruction, level: level)
       let neighbours = selectNeighbours(candidates, count: parameters.M)
       linkLocks?.lock(q)
       setLinks(q, level, neighbours.map(\.node))
@@ -312,29 +274,33 @@ public final class HNSWGraph: @unchecked Sendable {
     return (current, best)
   }
 
+  /// Calls `body` with each link of node n on `level`. A list that cannot be right (more links
+  /// than its bound, or a link past the last node — only a damaged graph file has one) is not
+  /// followed beyond that point, and ``foundDamagedLink`` is set.
   @inline(__always)
   public func forEachLink(_ n: UInt32, _ level: Int, _ body: (UInt32) -> Void) {
-    if level == 0 {
-      let links = record(n)
-      let c = Int(links[0])
-      for i in 0..<c { body(links[1 + i]) }
-    } else {
-      let u = upperLinks + upperStart[Int(n)] + (level - 1) * upperStride
-      let c = Int(u[0])
-      for i in 0..<c { body(u[1 + i]) }
+    let list = level == 0 ? storage.record(n) : storage.upperList(n, level)
+    let c = Int(list[0])
+    guard c <= (level == 0 ? parameters.M0 : parameters.M) else {
+      damage.store(true, ordering: .relaxed)
+      return
+    }
+    let nodes = UInt32(truncatingIfNeeded: count)
+    for i in 0..<c {
+      let e = list[1 + i]
+      guard e < nodes else {
+        damage.store(true, ordering: .relaxed)
+        return
+      }
+      body(e)
     }
   }
 
   private func setLinks(_ n: UInt32, _ level: Int, _ ids: [UInt32]) {
-    if level == 0 {
-      let links = record(n)
-      links[0] = UInt32(ids.count)
-      for (i, id) in ids.enumerated() { links[1 + i] = id }
-    } else {
-      let u = upperLinks + upperStart[Int(n)] + (level - 1) * upperStride
-      u[0] = UInt32(ids.count)
-      for (i, id) in ids.enumerated() { u[1 + i] = id }
-    }
+    let list = level == 0 ? storage.record(n) : storage.upperList(n, level)
+    assert(ids.count <= (level == 0 ? parameters.M0 : parameters.M), "link list over its bound")
+    list[0] = UInt32(ids.count)
+    for (i, id) in ids.enumerated() { list[1 + i] = id }
   }
 
   private func currentLinks(_ n: UInt32, _ level: Int) -> [UInt32] {

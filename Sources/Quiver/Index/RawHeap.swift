@@ -1,5 +1,7 @@
-/// A binary heap of (distance, node) in raw memory: min- or max-ordered by distance.
-struct RawHeap {
+/// A binary heap of (distance, node) in raw memory, min- or max-ordered by distance: the HNSW
+/// search's candidate and result sets. Non-copyable: it owns its two buffers and frees them in
+/// `deinit`, so a copy can never free them twice.
+struct RawHeap: ~Copyable {
   private var distances: UnsafeMutablePointer<Float>
   private var nodes: UnsafeMutablePointer<UInt32>
   private var capacity: Int
@@ -13,7 +15,7 @@ struct RawHeap {
     nodes = .allocate(capacity: capacity)
   }
 
-  func deallocate() {
+  deinit {
     distances.deallocate()
     nodes.deallocate()
   }
@@ -33,7 +35,11 @@ struct RawHeap {
 
   mutating func removeAll() { count = 0 }
 
-  var topDistance: Float { distances[0] }
+  /// The distance on top. - Precondition: not empty.
+  var topDistance: Float {
+    assert(count > 0, "RawHeap.topDistance of an empty heap")
+    return distances[0]
+  }
 
   @inline(__always)
   private func above(_ a: Float, _ b: Float) -> Bool { maxOnTop ? a > b : a < b }
@@ -41,6 +47,7 @@ struct RawHeap {
   @inline(__always)
   mutating func push(_ distance: Float, _ node: UInt32) {
     if count == capacity { reserve(capacity * 2) }
+    assert(count < capacity)
     var i = count
     count += 1
     while i > 0 {
@@ -54,9 +61,11 @@ struct RawHeap {
     nodes[i] = node
   }
 
+  /// Removes and returns the top. - Precondition: not empty.
   @inline(__always)
   @discardableResult
   mutating func pop() -> (distance: Float, node: UInt32) {
+    precondition(count > 0, "RawHeap.pop of an empty heap")
     let top = (distances[0], nodes[0])
     count -= 1
     let lastD = distances[count], lastN = nodes[count]
@@ -78,7 +87,7 @@ struct RawHeap {
     return top
   }
 
-  /// Empties a max-heap into an array sorted by increasing distance.
+  /// Empties the heap into an array sorted by increasing distance.
   mutating func drainAscending() -> [(distance: Float, node: UInt32)] {
     var out = [(distance: Float, node: UInt32)](repeating: (0, 0), count: count)
     var i = count - 1
@@ -90,4 +99,3 @@ struct RawHeap {
     return out
   }
 }
-

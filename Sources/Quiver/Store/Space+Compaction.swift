@@ -12,7 +12,7 @@ extension Space {
   @discardableResult
   public func compact() throws -> CompactionSummary {
     // Row numbers change: the graph is dropped, and rebuilt at once if the space had one.
-    let hadGraph = graphHolder.lock.shared { graphHolder.state.graph != nil } || fileExists(graphPath)
+    let hadGraph = graphLock.shared { graphState.graph != nil } || fileExists(graphPath)
     defer {
       dropGraph()
       if hadGraph { _ = try? updateGraph() }
@@ -33,7 +33,7 @@ extension Space {
           guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
           let deadBits = try txn.get(dead, key: BigEndianKey(chunk))
           for i in 0..<(entry.value.count / rowBytes) {
-            if let deadBits, deadBits[i / 8] & (1 << UInt8(i % 8)) != 0 { continue }
+            if DeadRows.contains(deadBits, i) { continue }
             let old = chunk * UInt64(Self.rowsPerChunk) + UInt64(i)
             guard let bytes = try txn.get(rows, key: BigEndianKey(old)) else { throw StoreError.corruptRecord("row \(old) missing") }
             newRow[old] = UInt64(liveRecords.count)

@@ -22,7 +22,7 @@ extension Space {
             let firstRow = chunk * UInt64(Self.rowsPerChunk)
             let base = entry.value.baseAddress!
             for i in 0..<n {
-              if let deadBits, deadBits[i / 8] & (1 << UInt8(i % 8)) != 0 { continue }
+              if DeadRows.contains(deadBits, i) { continue }
               let row = base + i * rowBytes
               let score: Float
               if int8 {

@@ -22,32 +22,38 @@ extension Space {
   @discardableResult
   public func updateGraph() throws -> Int { try syncGraph(persist: true).inserted }
 
-  /// ``sync(_:persist:)`` of the space's graph under its exclusive lock.
+  /// ``sync(persist:)`` under the graph's exclusive lock.
   @discardableResult
   func syncGraph(persist: Bool) throws -> (graph: HNSWGraph, inserted: Int) {
-    try graphHolder.lock.exclusive { try sync(&graphHolder.state, persist: persist) }
+    try graphLock.exclusive { try sync(persist: persist) }
   }
 
   /// The graph's candidates for q (live nodes, best first), under the read lock when the graph is
-  /// in step with the space record, else after a sync under the write lock.
+  /// in step with the space record, else after a sync under the write lock. A graph whose search
+  /// met a damaged link (a damaged file) is rebuilt from LMDB and searched again.
   func graphCandidates(_ q: [Float], ef: Int) throws -> [(row: UInt64, score: Float)] {
     let counts = try recordCounts()
-    let holder = graphHolder
-    func search(_ graph: HNSWGraph) -> [(row: UInt64, score: Float)] {
-      let searcher = holder.searcher(for: graph)
-      defer { holder.recycle(searcher) }
-      return q.withUnsafeBufferPointer { qp in
-        searcher.candidates(qp, ef: ef).filter { !graph.isDeleted($0.node) }.map { (UInt64($0.node), -$0.distance) }
-      }
+    func search(_ graph: HNSWGraph) -> [(row: UInt64, score: Float)]? {
+      let searcher = searchers.searcher(for: graph)
+      defer { searchers.recycle(searcher) }
+      let found = q.withUnsafeBufferPointer { searcher.candidates($0, ef: ef) }
+      guard !graph.foundDamagedLink else { return nil }
+      return found.filter { !graph.isDeleted($0.node) }.map { (UInt64($0.node), -$0.distance) }
     }
-    let fresh: [(row: UInt64, score: Float)]? = holder.lock.shared {
-      guard let graph = holder.state.graph, holder.state.syncedRows == counts.rows, holder.state.syncedLive == counts.live else {
+    let fresh: [(row: UInt64, score: Float)]?? = graphLock.shared {
+      guard let graph = graphState.graph, graphState.syncedRows == counts.rows, graphState.syncedLive == counts.live else {
         return nil
       }
-      return search(graph)
+      return .some(search(graph))
     }
-    if let fresh { return fresh }
-    return try holder.lock.exclusive { search(try sync(&holder.state, persist: true).graph) }
+    if case .some(.some(let found)) = fresh { return found }
+    return try graphLock.exclusive {
+      if let found = search(try sync(persist: true).graph) { return found }
+      discardGraph()  // damaged: rebuild from LMDB (the file is replaced) and search the new graph
+      let rebuilt = try sync(persist: true).graph
+      guard let found = search(rebuilt) else { throw StoreError.corruptRecord("HNSW graph of \(key) rebuilt with a bad link") }
+      return found
+    }
   }
 
   /// The space record's row and live counts.
@@ -60,105 +66,114 @@ extension Space {
 
   /// The graph's node count and walk encoding, bringing it up to date first.
   public func graphInfo() throws -> (nodes: Int, walk: HNSWWalkEncoding) {
-    try graphHolder.lock.exclusive {
-      let graph = try sync(&graphHolder.state, persist: true).graph
+    try graphLock.exclusive {
+      let graph = try sync(persist: true).graph
       return (graph.count, graph.parameters.walk)
     }
   }
 
   /// Removes the graph file (after compaction renumbered the rows).
   func dropGraph() {
-    graphHolder.lock.exclusive {
-      graphHolder.reset()
-      unlink(graphPath)
-    }
+    graphLock.exclusive { discardGraph() }
   }
 
-  /// Brings `state` up to date with LMDB; with `persist`, writes the graph file if memory is
-  /// ahead of it (otherwise only marks it unsaved, for a later persisting call). Call under
-  /// `graphHolder`'s write lock.
-  func sync(_ state: inout GraphState, persist: Bool) throws -> (graph: HNSWGraph, inserted: Int) {
-    let d = dimension
-    let graphMetric: Metric = metric
+  /// Forgets the graph in memory and its file. Call under the exclusive lock.
+  private func discardGraph() {
+    searchers.removeAll()
+    graphState = GraphState()
+    unlink(graphPath)
+  }
+
+  /// Brings the graph up to date with LMDB — open or rebuild it, insert the rows committed since,
+  /// mark the rows deleted since — and with `persist` writes its file if memory is ahead of it
+  /// (otherwise only marks it unsaved, for a later persisting call). Call under the exclusive lock.
+  func sync(persist: Bool) throws -> (graph: HNSWGraph, inserted: Int) {
     let (rowCount, liveCount) = try recordCounts()
-    if let current = state.graph, state.syncedRows == rowCount, state.syncedLive == liveCount {
-      if persist && state.unsaved {
-        try current.write(to: graphPath)
-        state.unsaved = false
-      }
+    if let current = graphState.graph, graphState.syncedRows == rowCount, graphState.syncedLive == liveCount {
+      try saveGraph(current, if: persist)
       return (current, 0)
     }
-    var graph: HNSWGraph
-    if let current = state.graph {
-      graph = current
-    } else if let opened = try? HNSWGraph.open(path: graphPath), opened.dimension == d, opened.metric == graphMetric,
-      UInt64(opened.count) <= rowCount
-    {
-      graph = opened
-    } else {
-      graph = HNSWGraph(dimension: d, metric: graphMetric, parameters: Self.graphParameters, capacity: Int(rowCount))
-    }
-    if UInt64(graph.count) > rowCount {  // rows vanished (compaction elsewhere): rebuild
-      graph = HNSWGraph(dimension: d, metric: graphMetric, parameters: Self.graphParameters, capacity: Int(rowCount))
-    }
+    let graph = graphState.graph ?? openedOrNewGraph(rows: rowCount)
     let first = UInt64(graph.count)
-    if first < rowCount {
-      // Copy the missing rows out of the map (as f32), then insert them outside the transaction.
-      let rowBytes = elementType.rowBytes(dimension: d)
-      var pending: [Float] = []
-      pending.reserveCapacity(Int(rowCount - first) * d)
-      try store.env.read { txn in
-        var row = first
-        while row < rowCount {
-          let chunk = row / UInt64(Self.rowsPerChunk)
-          guard let value = try txn.get(vectors, key: BigEndianKey(chunk)) else { throw StoreError.corruptRecord("chunk \(chunk) missing") }
-          let inChunk = value.count / rowBytes
-          var i = Int(row % UInt64(Self.rowsPerChunk))
-          while i < inChunk && row < rowCount {
-            let base = value.baseAddress! + i * rowBytes
-            if elementType == .int8 {
-              let scale = base.loadUnaligned(as: Float.self)
-              for j in 0..<d { pending.append(scale * Float(base.load(fromByteOffset: 4 + j, as: Int8.self))) }
-            } else {
-              for j in 0..<d { pending.append(base.loadUnaligned(fromByteOffset: 4 * j, as: Float.self)) }
-            }
-            i += 1
-            row += 1
+    if first < rowCount { try insertRows(first..<rowCount, into: graph) }
+    let changedDeletes = try applyTombstones(to: graph)
+    let inserted = Int(rowCount - UInt64(first))
+    if inserted > 0 || changedDeletes || graphState.graph == nil && !fileExists(graphPath) { graphState.unsaved = true }
+    if graphState.graph !== graph { searchers.removeAll() }
+    graphState.graph = graph
+    graphState.syncedRows = rowCount
+    graphState.syncedLive = liveCount
+    try saveGraph(graph, if: persist)
+    return (graph, inserted)
+  }
+
+  /// The graph file when it fits this space (dimension, metric, no more nodes than rows), else a
+  /// new, empty graph (the file is replaced when it is next saved).
+  private func openedOrNewGraph(rows: UInt64) -> HNSWGraph {
+    if let opened = try? HNSWGraph.open(path: graphPath), opened.dimension == dimension, opened.metric == metric,
+      UInt64(opened.count) <= rows
+    {
+      return opened
+    }
+    return HNSWGraph(dimension: dimension, metric: metric, parameters: Self.graphParameters, capacity: Int(rows))
+  }
+
+  /// Copies rows `range` out of the map (as f32), then inserts them outside the transaction.
+  private func insertRows(_ range: Range<UInt64>, into graph: HNSWGraph) throws {
+    let d = dimension
+    let rowBytes = elementType.rowBytes(dimension: d)
+    var pending: [Float] = []
+    pending.reserveCapacity(range.count * d)
+    try store.env.read { txn in
+      var row = range.lowerBound
+      while row < range.upperBound {
+        let chunk = row / UInt64(Self.rowsPerChunk)
+        guard let value = try txn.get(vectors, key: BigEndianKey(chunk)) else { throw StoreError.corruptRecord("chunk \(chunk) missing") }
+        let inChunk = value.count / rowBytes
+        var i = Int(row % UInt64(Self.rowsPerChunk))
+        while i < inChunk && row < range.upperBound {
+          let base = value.baseAddress! + i * rowBytes
+          if elementType == .int8 {
+            let scale = base.loadUnaligned(as: Float.self)
+            for j in 0..<d { pending.append(scale * Float(base.load(fromByteOffset: 4 + j, as: Int8.self))) }
+          } else {
+            for j in 0..<d { pending.append(base.loadUnaligned(fromByteOffset: 4 * j, as: Float.self)) }
           }
+          i += 1
+          row += 1
         }
       }
-      pending.withUnsafeBufferPointer { p in graph.insert(contentsOf: p, threads: Self.graphThreads) }
     }
-    // Tombstones: every dead row is deleted in the graph too.
-    var changedDeletes = false
+    pending.withUnsafeBufferPointer { p in graph.insert(contentsOf: p, threads: Self.graphThreads) }
+  }
+
+  /// Marks every dead row deleted in the graph too; returns whether any was not yet.
+  private func applyTombstones(to graph: HNSWGraph) throws -> Bool {
+    var changed = false
     try store.env.read { txn in
       try txn.withCursor(dead) { cursor in
         try cursor.forEach { entry in
           guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
-          for i in 0..<(entry.value.count * 8) where entry.value[i / 8] & (1 << UInt8(i % 8)) != 0 {
+          DeadRows.forEach(in: entry.value) { i in
             let row = chunk * UInt64(Self.rowsPerChunk) + UInt64(i)
             if row < UInt64(graph.count), !graph.isDeleted(UInt32(row)) {
               graph.markDeleted(UInt32(row))
-              changedDeletes = true
+              changed = true
             }
           }
           return true
         }
       }
     }
-    let inserted = Int(rowCount - first)
-    if inserted > 0 || changedDeletes || state.graph == nil && !fileExists(graphPath) { state.unsaved = true }
-    if state.graph !== graph { graphHolder.clearPool() }
-    state.graph = graph
-    state.syncedRows = rowCount
-    state.syncedLive = liveCount
-    if persist && state.unsaved {
-      try graph.write(to: graphPath)
-      state.unsaved = false
-    }
-    return (graph, inserted)
+    return changed
+  }
+
+  /// Writes the graph file when `persist` and memory is ahead of it.
+  private func saveGraph(_ graph: HNSWGraph, if persist: Bool) throws {
+    guard persist && graphState.unsaved else { return }
+    try graph.write(to: graphPath)
+    graphState.unsaved = false
   }
 
   func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 }
-

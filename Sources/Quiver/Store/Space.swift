@@ -17,8 +17,14 @@ public final class Space: @unchecked Sendable {
   let vectors: LMDBDatabase
   let rows: LMDBDatabase
   let dead: LMDBDatabase
-  /// The space's HNSW graph once opened or built, and its locks (see Space+HNSW.swift).
-  let graphHolder = SpaceGraph()
+  /// Guards `graphState`: searches share it, syncing the graph with LMDB holds it exclusively
+  /// (writer-preferring, so a stream of searches cannot starve an ingest). See Space+HNSW.swift.
+  let graphLock = ReadWriteLock(preferringWriters: true)
+  /// The space's HNSW graph once opened or built; read under `graphLock` shared, changed under it
+  /// exclusively.
+  var graphState = GraphState()
+  /// Searchers over the current graph.
+  let searchers = SearcherPool()
 
   init(store: Store, number: UInt32, key: SpaceKey, metric: Metric, elementType: ElementType) throws {
     self.store = store

@@ -213,9 +213,8 @@ public final class Store: @unchecked Sendable {
         try txn.put(rowsDB, key: BigEndianKey(row), value: rowRecord.encoded())
         let chunk = row / UInt64(Space.rowsPerChunk)
         var bits = try txn.get(deadDB, key: BigEndianKey(chunk)).map { Array($0) }
-          ?? [UInt8](repeating: 0, count: Space.rowsPerChunk / 8)
-        let bit = Int(row % UInt64(Space.rowsPerChunk))
-        bits[bit / 8] |= 1 << UInt8(bit % 8)
+          ?? [UInt8](repeating: 0, count: DeadRows.byteCount)
+        DeadRows.insert(Int(row % UInt64(Space.rowsPerChunk)), into: &bits)
         try txn.put(deadDB, key: BigEndianKey(chunk), value: bits)
         record.liveCount -= 1
       }

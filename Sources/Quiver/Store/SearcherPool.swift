@@ -1,12 +1,8 @@
 import Synchronization
 
-/// A space's HNSW graph in memory and what guards it: searches share a read lock (any number at
-/// once), syncing with LMDB takes the write lock. Searchers (whose visited stamps are as large as
-/// the graph) are pooled, so a query does not allocate and clear one.
-final class SpaceGraph: @unchecked Sendable {
-  let lock = ReadWriteLock(preferringWriters: true)
-  /// Guarded by `lock`: read under the read lock, changed under the write lock.
-  var state = GraphState()
+/// Searchers over a space's current graph, kept for reuse: a searcher's visited stamps are as
+/// large as the graph, so a query takes one from here instead of allocating and clearing its own.
+final class SearcherPool: Sendable {
   private let pool = Mutex<[HNSWGraph.Searcher]>([])
 
   /// A searcher over `graph`, from the pool when one fits.
@@ -17,18 +13,13 @@ final class SpaceGraph: @unchecked Sendable {
     return HNSWGraph.Searcher(graph: graph)
   }
 
+  /// Returns a searcher for the next query (the pool keeps at most 16).
   func recycle(_ searcher: HNSWGraph.Searcher) {
     pool.withLock { if $0.count < 16 { $0.append(searcher) } }
   }
 
   /// Drops every pooled searcher (their graph is being replaced).
-  func clearPool() { pool.withLock { $0.removeAll() } }
-
-  /// Forgets the graph (and every searcher over it). Call under the write lock.
-  func reset() {
-    clearPool()
-    state = GraphState()
-  }
+  func removeAll() { pool.withLock { $0.removeAll() } }
 }
 
 /// A space's graph (nil until first used), whether its file is behind it, and the space record's
