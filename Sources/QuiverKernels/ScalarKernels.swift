@@ -33,7 +33,7 @@ public enum ScalarKernels {
   }
 
   /// scaleA · scaleB · Σ aᵢ·bᵢ with an `Int32` accumulator.
-  public static func int8Dot(
+  public static func dotScaledInt8(
     _ a: UnsafeBufferPointer<Int8>, scaleA: Float, _ b: UnsafeBufferPointer<Int8>, scaleB: Float
   ) -> Float {
     var sum: Int32 = 0
@@ -42,7 +42,7 @@ public enum ScalarKernels {
   }
 
   /// Σ qᵢ·cᵢ over a float vector and int8 codes, one accumulator.
-  public static func dotInt8(_ q: UnsafeBufferPointer<Float>, _ codes: UnsafeBufferPointer<Int8>) -> Float {
+  public static func dotFloatInt8(_ q: UnsafeBufferPointer<Float>, _ codes: UnsafeBufferPointer<Int8>) -> Float {
     var sum: Float = 0
     for i in 0..<q.count { sum += q[i] * Float(codes[i]) }
     return sum

@@ -87,8 +87,8 @@ struct KernelBenchCommand: ParsableCommand {
       query8.withUnsafeBufferPointer { q in
         func slice(_ i: Int) -> UnsafeBufferPointer<Int8> { UnsafeBufferPointer(start: b.baseAddress! + i * d, count: d) }
         rows.append(compare("int8dot", d, n,
-          simd: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += Kernels.int8Dot(q, scaleA: 0.01, slice(i), scaleB: 0.02); i &+= 1; if i == n { i = 0 } }; return Double(s) },
-          scalar: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += ScalarKernels.int8Dot(q, scaleA: 0.01, slice(i), scaleB: 0.02); i &+= 1; if i == n { i = 0 } }; return Double(s) }))
+          simd: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += Kernels.dotScaledInt8(q, scaleA: 0.01, slice(i), scaleB: 0.02); i &+= 1; if i == n { i = 0 } }; return Double(s) },
+          scalar: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += ScalarKernels.dotScaledInt8(q, scaleA: 0.01, slice(i), scaleB: 0.02); i &+= 1; if i == n { i = 0 } }; return Double(s) }))
       }
     }
     bits.withUnsafeBufferPointer { b in

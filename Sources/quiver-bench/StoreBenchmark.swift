@@ -167,7 +167,7 @@ struct StoreBenchCommand: ParsableCommand {
             let t = MonotonicClock.nanoseconds()
             var best: Float = -1
             for r in 0..<n {
-              best = max(best, Kernels.int8Dot(qp, scaleA: qs, UnsafeBufferPointer(rebasing: c[(r * d)..<((r + 1) * d)]), scaleB: scales[r]))
+              best = max(best, Kernels.dotScaledInt8(qp, scaleA: qs, UnsafeBufferPointer(rebasing: c[(r * d)..<((r + 1) * d)]), scaleB: scales[r]))
             }
             blackHole(best)
             scans.append(Double(MonotonicClock.nanoseconds() - t) / 1000)

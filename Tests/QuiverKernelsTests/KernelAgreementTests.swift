@@ -94,33 +94,33 @@ import Testing
   }
 
   @Test(arguments: lengths)
-  func int8DotIsExact(n: Int) {
+  func dotScaledInt8IsExact(n: Int) {
     var rng = SystemRandomNumberGenerator()
     let a = (0..<n).map { _ in Int8.random(in: .min ... .max, using: &rng) }
     let b = (0..<n).map { _ in Int8.random(in: .min ... .max, using: &rng) }
     let extremes = [Int8](repeating: .min, count: n)
     a.withUnsafeBufferPointer { pa in
       b.withUnsafeBufferPointer { pb in
-        #expect(Kernels.int8Dot(pa, scaleA: 0.5, pb, scaleB: 0.25) == ScalarKernels.int8Dot(pa, scaleA: 0.5, pb, scaleB: 0.25))
+        #expect(Kernels.dotScaledInt8(pa, scaleA: 0.5, pb, scaleB: 0.25) == ScalarKernels.dotScaledInt8(pa, scaleA: 0.5, pb, scaleB: 0.25))
         let exact = zip(a, b).reduce(0) { $0 + Int($1.0) * Int($1.1) }
-        #expect(Kernels.int8Dot(pa, scaleA: 1, pb, scaleB: 1) == Float(exact))
+        #expect(Kernels.dotScaledInt8(pa, scaleA: 1, pb, scaleB: 1) == Float(exact))
       }
     }
     extremes.withUnsafeBufferPointer { e in
-      #expect(Kernels.int8Dot(e, scaleA: 1, e, scaleB: 1) == Float(n * 16384))
+      #expect(Kernels.dotScaledInt8(e, scaleA: 1, e, scaleB: 1) == Float(n * 16384))
     }
   }
 
   @Test(arguments: lengths)
-  func dotInt8MatchesScalar(n: Int) {
+  func dotFloatInt8MatchesScalar(n: Int) {
     var rng = SystemRandomNumberGenerator()
     let q = randomFloats(n, scale: 1, using: &rng)
     let codes = (0..<n).map { _ in Int8.random(in: .min ... .max, using: &rng) }
     q.withUnsafeBufferPointer { pq in
       codes.withUnsafeBufferPointer { pc in
         let magnitude = zip(q, codes).reduce(Float(0)) { $0 + abs($1.0 * Float($1.1)) }
-        let simd = Kernels.dotInt8(pq, pc)
-        let scalar = ScalarKernels.dotInt8(pq, pc)
+        let simd = Kernels.dotFloatInt8(pq, pc)
+        let scalar = ScalarKernels.dotFloatInt8(pq, pc)
         #expect(close(simd, scalar, magnitude: magnitude, n: n), "n=\(n): \(simd) vs \(scalar)")
       }
     }
@@ -128,7 +128,7 @@ import Testing
     let ones = [Float](repeating: 1, count: n)
     let extremes = [Int8](repeating: .min, count: n)
     ones.withUnsafeBufferPointer { po in
-      extremes.withUnsafeBufferPointer { pe in #expect(Kernels.dotInt8(po, pe) == Float(-128 * n)) }
+      extremes.withUnsafeBufferPointer { pe in #expect(Kernels.dotFloatInt8(po, pe) == Float(-128 * n)) }
     }
   }
 

@@ -23,15 +23,15 @@ def _pad(n):
 
 
 def write_model(path, *, vocab, dim, spm_bytes, weights, codebook=None, codes=None, embeddings=None,
-                codebook_f16=False, truncatable=False, aggregator="mean", aggregator_params=b"",
+                truncatable=False, aggregator="mean", aggregator_params=b"",
                 token_meta=None, meta=None):
     sections = []
     m = k = 0
     if codebook is not None:
         m, k, sub = codebook.shape
         assert m * sub == dim and codes.shape == (vocab, m)
-        cb = codebook.astype(np.float16 if codebook_f16 else np.float32)
-        sections.append(("codebook", "f16" if codebook_f16 else "f32", cb.astype("<" + cb.dtype.str[1:]).tobytes()))
+        # f32 only: the Swift reader (ModelFile) accepts no other codebook element type.
+        sections.append(("codebook", "f32", np.ascontiguousarray(codebook, dtype="<f4").tobytes()))
         sections.append(("codes", "bytes", np.ascontiguousarray(codes, dtype=np.uint8).tobytes()))
     else:
         assert embeddings.shape == (vocab, dim)
@@ -83,10 +83,11 @@ def read_model(path):
     out["metadata"] = json.loads(secs[KIND["metadata"]][1])
     if KIND["codebook"] in secs:
         elem, raw = secs[KIND["codebook"]]
-        cb = np.frombuffer(raw, dtype="<f2" if elem == ELEM["f16"] else "<f4").astype(np.float32).reshape(m, k, dim // m)
+        assert elem == ELEM["f32"], "codebooks are f32"
+        cb = np.frombuffer(raw, dtype="<f4").reshape(m, k, dim // m)
         codes = np.frombuffer(secs[KIND["codes"]][1], dtype=np.uint8).reshape(vocab, m)
         out["vectors"] = np.concatenate([cb[j][codes[:, j]] for j in range(m)], axis=1)
-        out["codebook"], out["codes"], out["codebook_f16"] = cb, codes, elem == ELEM["f16"]
+        out["codebook"], out["codes"] = cb, codes
     else:
         out["vectors"] = np.frombuffer(secs[KIND["embeddings"]][1], dtype="<f2").astype(np.float32).reshape(vocab, dim)
     return out

@@ -253,7 +253,7 @@ def main():
                     loss=f"1 - cos(Rv, t) + 0.1 InfoNCE(Rv, t; tau 0.05) + {SIMILARITY_WEIGHT} in-batch similarity KL; "
                          "R: a learned 256->384 map, not stored", epochs=args.epochs)
         write_model(path, vocab=base["vocab"], dim=dim, spm_bytes=base["tokenizer"], weights=base["weights"],
-                    codebook=base["codebook"], codes=base["codes"], codebook_f16=base["codebook_f16"],
+                    codebook=base["codebook"], codes=base["codes"],
                     truncatable=bool(base["flags"] & 1), aggregator=kind, aggregator_params=model.export(dim),
                     token_meta=buckets, meta=meta)
         if name in ("fusion", "stateful"):

@@ -167,8 +167,8 @@ public final class HNSWGraph: @unchecked Sendable {
     switch metric {
     case .l2:
       // ‖q − s·c‖² = ‖q‖² − 2s·q·c + s²‖c‖², with ‖c‖² read from the codes themselves.
-      return Kernels.dot(q, q) - 2 * scale * Kernels.dotInt8(q, codes) + scale * scale * Kernels.int8Dot(codes, scaleA: 1, codes, scaleB: 1)
-    case .cosine, .dot: return -scale * Kernels.dotInt8(q, codes)
+      return Kernels.dot(q, q) - 2 * scale * Kernels.dotFloatInt8(q, codes) + scale * scale * Kernels.dotScaledInt8(codes, scaleA: 1, codes, scaleB: 1)
+    case .cosine, .dot: return -scale * Kernels.dotFloatInt8(q, codes)
     }
   }
 

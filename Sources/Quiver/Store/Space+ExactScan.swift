@@ -18,21 +18,25 @@ extension Space {
           try cursor.forEach { entry in
             guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
             let deadBits = try txn.get(dead, key: BigEndianKey(chunk))
+            guard entry.value.count % rowBytes == 0, entry.value.count <= Self.rowsPerChunk * rowBytes else {
+              throw StoreError.corruptRecord("vector chunk \(chunk) holds \(entry.value.count) bytes, not whole \(rowBytes)-byte rows")
+            }
             let n = entry.value.count / rowBytes
             let firstRow = chunk * UInt64(Self.rowsPerChunk)
-            let base = entry.value.baseAddress!
-            for i in 0..<n {
-              if DeadRows.contains(deadBits, i) { continue }
-              let row = base + i * rowBytes
-              let score: Float
-              if int8 {
+            if int8 {  // scale (read unaligned) + int8 codes: no alignment needed
+              let base = entry.value.baseAddress!
+              for i in 0..<n where !DeadRows.contains(deadBits, i) {
+                let row = base + i * rowBytes
                 let v = UnsafeBufferPointer(start: (row + 4).assumingMemoryBound(to: Int8.self), count: d)
-                score = Kernels.int8Dot(qi, scaleA: qScale, v, scaleB: row.loadUnaligned(as: Float.self))
-              } else {
-                let v = UnsafeBufferPointer(start: row.assumingMemoryBound(to: Float.self), count: d)
-                score = l2 ? -Kernels.squaredL2(qp, v) : Kernels.dot(qp, v)
+                top.offer(Kernels.dotScaledInt8(qi, scaleA: qScale, v, scaleB: row.loadUnaligned(as: Float.self)), row: firstRow + UInt64(i))
               }
-              top.offer(score, row: firstRow + UInt64(i))
+            } else {
+              AlignedView.with(entry.value, as: Float.self) { floats in
+                for i in 0..<n where !DeadRows.contains(deadBits, i) {
+                  let v = UnsafeBufferPointer(rebasing: floats[(i * d)..<((i + 1) * d)])
+                  top.offer(l2 ? -Kernels.squaredL2(qp, v) : Kernels.dot(qp, v), row: firstRow + UInt64(i))
+                }
+              }
             }
             return true
           }

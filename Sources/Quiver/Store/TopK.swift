@@ -11,9 +11,6 @@ struct TopK {
     rows.reserveCapacity(k)
   }
 
-  /// The lowest score kept, or -∞ while fewer than k are kept.
-  var threshold: Float { scores.count < k ? -.infinity : scores[0] }
-
   @inline(__always)
   mutating func offer(_ score: Float, row: UInt64) {
     if scores.count < k {

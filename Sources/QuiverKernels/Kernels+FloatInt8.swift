@@ -5,8 +5,8 @@ extension Kernels {
   /// component instead of 4.
   /// - Precondition: `q.count == codes.count`.
   @inlinable
-  public static func dotInt8(_ q: UnsafeBufferPointer<Float>, _ codes: UnsafeBufferPointer<Int8>) -> Float {
-    precondition(q.count == codes.count, "dotInt8: operands differ in length")
+  public static func dotFloatInt8(_ q: UnsafeBufferPointer<Float>, _ codes: UnsafeBufferPointer<Int8>) -> Float {
+    precondition(q.count == codes.count, "dotFloatInt8: operands differ in length")
     let n = q.count
     guard n > 0, let pq = q.baseAddress, let pc = codes.baseAddress else { return 0 }
     let rq = UnsafeRawPointer(pq)

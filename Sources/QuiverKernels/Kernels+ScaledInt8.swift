@@ -5,10 +5,10 @@ extension Kernels {
   /// Exact for n ≤ 131 072 (the largest product is 2¹⁴, so 2¹⁷ of them fit in an `Int32`).
   /// - Precondition: `a.count == b.count`.
   @inlinable
-  public static func int8Dot(
+  public static func dotScaledInt8(
     _ a: UnsafeBufferPointer<Int8>, scaleA: Float, _ b: UnsafeBufferPointer<Int8>, scaleB: Float
   ) -> Float {
-    precondition(a.count == b.count, "int8Dot: operands differ in length")
+    precondition(a.count == b.count, "dotScaledInt8: operands differ in length")
     let n = a.count
     guard n > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
     let ra = UnsafeRawPointer(pa)
