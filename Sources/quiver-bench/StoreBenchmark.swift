@@ -36,14 +36,35 @@ struct StoreBenchCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    var results: [(String, Double)] = []
-    func report(_ key: String, _ value: Double) {
+    let report = Report(json: json)
+    if !json { print("store benchmark (release build; 2 cores)") }
+    try benchmarkTextDocuments(report)
+    if synthetic > 0 {
+      let (all, queryVectors) = syntheticVectors()
+      try benchmarkFloatVectors(all, queryVectors, report)
+      try benchmarkInt8Vectors(all, queryVectors, report)
+      try benchmarkRawPuts(all, report)
+    }
+    if json {
+      print("{\"benchmark\":\"store\"," + report.results.map { "\"\($0.0)\":\(fmt($0.1))" }.joined(separator: ",") + "}")
+    }
+  }
+
+  /// The figures of a run, printed as they come (table) or collected for one JSON object.
+  final class Report {
+    let json: Bool
+    private(set) var results: [(String, Double)] = []
+
+    init(json: Bool) { self.json = json }
+
+    func callAsFunction(_ key: String, _ value: Double) {
       results.append((key, value))
       if !json { print(pad(key, 44) + pad(fmt(value), 16, left: true)) }
     }
-    if !json { print("store benchmark (release build; 2 cores)") }
+  }
 
-    // 1. Real documents end to end: read, split, embed (2 threads), write.
+  /// 1. Real documents end to end: read, split, embed (2 threads), write; then text queries.
+  private func benchmarkTextDocuments(_ report: Report) throws {
     let docs = try Self.shortDocuments(corpus ?? Fixtures.corpus)
     let staticModel = try StaticModel(path: model ?? Fixtures.model)
     try withScratchStore("text") { dir in
@@ -65,9 +86,10 @@ struct StoreBenchCommand: ParsableCommand {
       report("text_query_p50_us", p.median)
       report("text_query_p99_us", p.at(99))
     }
-    guard synthetic > 0 else { return finish(results) }
+  }
 
-    // 2. Synthetic unit vectors at scale, through the external-vector path.
+  /// `synthetic` random unit vectors of `dimension` (seeded), and `queries` of them as queries.
+  private func syntheticVectors() -> (all: [Float], queries: [[Float]]) {
     let d = dimension
     let n = synthetic
     var rng = SplitMix64(seed: 42)
@@ -79,7 +101,18 @@ struct StoreBenchCommand: ParsableCommand {
       for i in 0..<d { all[r * d + i] *= s }
     }
     let queryVectors = (0..<queries).map { q in Array(all[(q * 7919 % n) * d..<((q * 7919 % n) + 1) * d]) }
-    let key = SpaceKey(model: "synthetic-gaussian", dimension: d)
+    return (all, queryVectors)
+  }
+
+  /// The space key of the synthetic vectors.
+  private var syntheticKey: SpaceKey { SpaceKey(model: "synthetic-gaussian", dimension: dimension) }
+
+  /// 2. The synthetic vectors at scale through the external-vector path: ingest rate, open cost
+  /// and exact query latency at each checkpoint, against a plain SIMD scan of the same bytes.
+  private func benchmarkFloatVectors(_ all: [Float], _ queryVectors: [[Float]], _ report: Report) throws {
+    let d = dimension
+    let n = synthetic
+    let key = syntheticKey
     try withScratchStore("vectors") { dir in
       var store: Store? = try Store.open(at: dir)
       var space = try store!.openOrCreateSpace(key, metric: .cosine)
@@ -136,7 +169,13 @@ struct StoreBenchCommand: ParsableCommand {
       report("raw_vector_bytes_per_vector", Double(d * 4))
     }
 
-    // 2b. The same vectors as int8 (scale + 256 bytes a row), against a heap scan of int8 rows.
+  }
+
+  /// 2b. The same vectors as int8 (scale + d bytes a row), against a heap scan of int8 rows.
+  private func benchmarkInt8Vectors(_ all: [Float], _ queryVectors: [[Float]], _ report: Report) throws {
+    let d = dimension
+    let n = synthetic
+    let key = syntheticKey
     try withScratchStore("int8") { dir in
       let store = try Store.open(at: dir)
       let space = try store.openOrCreateSpace(key, metric: .cosine, elementType: .int8)
@@ -179,7 +218,12 @@ struct StoreBenchCommand: ParsableCommand {
       report("int8_exact_query_over_heap_scan_at_\(n)", p.median / scan)
     }
 
-    // 3. Baseline: raw LMDB puts of the same vector bytes, 1 MiB values, 1,000 per transaction.
+  }
+
+  /// 3. Baseline: raw LMDB puts of the same vector bytes, 1 MiB values, 1,000 per transaction.
+  private func benchmarkRawPuts(_ all: [Float], _ report: Report) throws {
+    let d = dimension
+    let n = synthetic
     try withScratchStore("raw") { dir in
       var options = LMDBEnvironment.Options()
       options.mapSize = 64 << 20
@@ -204,13 +248,6 @@ struct StoreBenchCommand: ParsableCommand {
       let seconds = Double(MonotonicClock.nanoseconds() - t0) / 1e9
       report("raw_lmdb_put_vectors_per_second", Double(n) / seconds)
       report("raw_lmdb_put_mb_per_second", Double(n * d * 4) / seconds / 1e6)
-    }
-    finish(results)
-  }
-
-  private func finish(_ results: [(String, Double)]) {
-    if json {
-      print("{\"benchmark\":\"store\"," + results.map { "\"\($0.0)\":\(fmt($0.1))" }.joined(separator: ",") + "}")
     }
   }
 
