@@ -22,10 +22,10 @@ import Testing
     ("256d-pq-stateful-boost-only", "boost-only"), ("256d-pq-stateful-boost-state", "boost+state"),
   ])
   func matchesTheNumpyReference(reference: String, setting: String) throws {
-    let path = setting == "fusion" ? Fixtures.model256Fusion : Fixtures.model256Stateful
+    let path = setting == "fusion" ? TestFixtures.model256Fusion : TestFixtures.model256Stateful
     let model = try StaticModel(path: path)
-    let rows = try Fixtures.float16Rows(Fixtures.directory + "/reference-\(reference).npy")
-    let sentences = try Fixtures.lines(Fixtures.sentences)
+    let rows = try TestFixtures.float16Rows(TestFixtures.directory + "/reference-\(reference).npy")
+    let sentences = try TestFixtures.lines(TestFixtures.sentences)
     // The trained aggregators on 1,000 sentences; the ablation settings (the same code, terms switched
     // off) on 400, to keep the fixtures under 20 MB.
     #expect(rows.count >= (reference.contains("-boost") ? 400 : 1000))
@@ -41,9 +41,9 @@ import Testing
   }
 
   @Test func theFileSaysWhichAggregatorRuns() throws {
-    #expect(try StaticModel(path: Fixtures.model256PQ).aggregator == .mean)
-    #expect(try StaticModel(path: Fixtures.model256Fusion).aggregator == .fusion)
-    let stateful = try StaticModel(path: Fixtures.model256Stateful)
+    #expect(try StaticModel(path: TestFixtures.model256PQ).aggregator == .mean)
+    #expect(try StaticModel(path: TestFixtures.model256Fusion).aggregator == .fusion)
+    let stateful = try StaticModel(path: TestFixtures.model256Stateful)
     #expect(stateful.aggregator == .stateful && stateful.trainedStatefulModes == .full)
   }
 
@@ -51,9 +51,9 @@ import Testing
   @Test func orderSensitivity() throws {
     let pairs = [("black cat", "cat black"), ("red tape", "tape red"), ("free software library", "library software free")]
     for (a, b) in pairs {
-      let mean = try StaticModel(path: Fixtures.model256PQ).makeEmbedder()
+      let mean = try StaticModel(path: TestFixtures.model256PQ).makeEmbedder()
       #expect(Self.cosine(try Self.embed(mean, a), try Self.embed(mean, b)) > 0.99999)
-      for path in [Fixtures.model256Fusion, Fixtures.model256Stateful] {
+      for path in [TestFixtures.model256Fusion, TestFixtures.model256Stateful] {
         let e = try StaticModel(path: path).makeEmbedder()
         #expect(Self.cosine(try Self.embed(e, a), try Self.embed(e, b)) < 0.9999, "\(path): \(a) vs \(b)")
       }
@@ -62,7 +62,7 @@ import Testing
 
   /// The ablation settings run different terms, so they give different vectors.
   @Test func settingsChangeTheResult() throws {
-    let e = try StaticModel(path: Fixtures.model256Stateful).makeEmbedder()
+    let e = try StaticModel(path: TestFixtures.model256Stateful).makeEmbedder()
     let text = "fast command line tool to search text in large files"
     var vectors: [[Float]] = []
     for modes in [StatefulModes.boostOnly, .boostAndState, .full] {
@@ -75,9 +75,9 @@ import Testing
 
   @Test(arguments: ["fusion", "stateful"])
   func aggregatingAllocatesNothingOnceWarm(kind: String) throws {
-    let model = try StaticModel(path: kind == "fusion" ? Fixtures.model256Fusion : Fixtures.model256Stateful)
+    let model = try StaticModel(path: kind == "fusion" ? TestFixtures.model256Fusion : TestFixtures.model256Stateful)
     let embedder = try model.makeEmbedder()
-    let sentences = try Fixtures.lines(Fixtures.sentences)
+    let sentences = try TestFixtures.lines(TestFixtures.sentences)
     var out = [Float](repeating: 0, count: embedder.outputDimension)
     try out.withUnsafeMutableBufferPointer { buffer in
       for s in sentences { try embedder.embed(s, into: buffer) }
@@ -90,9 +90,9 @@ import Testing
 
   /// A damaged parameter section is a typed error, not a crash (checksums skipped to reach it).
   @Test func aDamagedAggregatorSectionIsATypedError() throws {
-    let file = try ModelFile(path: Fixtures.model256Stateful)
+    let file = try ModelFile(path: TestFixtures.model256Stateful)
     let offset = file.section(.aggregator)!.offset
-    var bytes = try Fixtures.readBytes(Fixtures.model256Stateful)
+    var bytes = try TestFixtures.readBytes(TestFixtures.model256Stateful)
     try withTemporaryDirectory { dir in
       for (at, value) in [(0, UInt8(9)), (12, UInt8(2))] {  // version 9; K = 2 (< the buckets in token_meta / size)
         var damaged = bytes

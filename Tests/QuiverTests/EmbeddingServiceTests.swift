@@ -5,8 +5,8 @@ import Testing
 /// The invariants of `lattice-embed-design.md`, adapted to Quiver, one test each, plus the restart
 /// and eviction behaviour of the disk cache.
 @Suite struct EmbeddingServiceTests {
-  static let service = StaticEmbeddingService(path: Fixtures.model256PQ)
-  static func sentences(_ n: Int) throws -> [String] { Array(try Fixtures.lines(Fixtures.sentences).prefix(n)) }
+  static let service = StaticEmbeddingService(path: TestFixtures.model256PQ)
+  static func sentences(_ n: Int) throws -> [String] { Array(try TestFixtures.lines(TestFixtures.sentences).prefix(n)) }
 
   @Test func inv1_differentOutputDimensionsAreDifferentSpaces() throws {
     let native = try Self.service.modelConfiguration()
@@ -42,7 +42,7 @@ import Testing
   }
 
   @Test func inv4_modelLoadsExactlyOnceUnderConcurrentFirstUse() throws {
-    let fresh = StaticEmbeddingService(path: Fixtures.model256PQ)
+    let fresh = StaticEmbeddingService(path: TestFixtures.model256PQ)
     #expect(fresh.loadCount == 0)
     DispatchQueue.concurrentPerform(iterations: 8) { _ in
       _ = try? fresh.embed(["mail server"], configuration: try! fresh.modelConfiguration())
@@ -100,7 +100,7 @@ import Testing
   }
 
   @Test func inv8_requestedModelMustBeTheLoadedModel() throws {
-    let other = try StaticEmbeddingService(path: Fixtures.model64PQ).modelConfiguration()
+    let other = try StaticEmbeddingService(path: TestFixtures.model64PQ).modelConfiguration()
     #expect(throws: EmbeddingError.self) { _ = try Self.service.embed(["text"], configuration: other) }
     #expect(!Self.service.supports(other))
     #expect(Self.service.supports(try Self.service.modelConfiguration()))
@@ -114,12 +114,12 @@ import Testing
       let native = try Self.service.modelConfiguration()
       let first: [[Float]]
       do {
-        let cached = CachedEmbeddingService(StaticEmbeddingService(path: Fixtures.model256PQ), disk: try DiskCache(path: dir))
+        let cached = CachedEmbeddingService(StaticEmbeddingService(path: TestFixtures.model256PQ), disk: try DiskCache(path: dir))
         first = try cached.embed(texts, configuration: native)
         #expect(cached.computed == texts.count)
       }
       let disk = try DiskCache(path: dir)
-      let restarted = CachedEmbeddingService(StaticEmbeddingService(path: Fixtures.model256PQ), disk: disk)
+      let restarted = CachedEmbeddingService(StaticEmbeddingService(path: TestFixtures.model256PQ), disk: disk)
       let again = try restarted.embed(texts, configuration: native)
       #expect(restarted.computed == 0)
       #expect(again == first)

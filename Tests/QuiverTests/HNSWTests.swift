@@ -6,10 +6,10 @@ import Testing
 /// descriptions' clauses (20,000 of ≈ 21.5k distinct texts), queries = other real sentences, truth = an exact scan.
 @Suite struct HNSWTests {
   static let data: (base: [Float], queries: [Float], d: Int) = {
-    let model = try! StaticModel(path: Fixtures.model256PQ)
+    let model = try! StaticModel(path: TestFixtures.model256PQ)
     var seen = Set<String>()
     var texts: [String] = []
-    for line in try! Fixtures.lines(Fixtures.sentences) where seen.insert(line).inserted { texts.append(line) }
+    for line in try! TestFixtures.lines(TestFixtures.sentences) where seen.insert(line).inserted { texts.append(line) }
     for record in try! StoreTests.corpus(4000) {
       for sentence in record.doc.text.split(whereSeparator: { ".,;:".contains($0) }) where sentence.count > 20 {
         let s = String(sentence)
@@ -169,7 +169,7 @@ import Testing
       let path = dir + "/g.hnsw"
       try Self.graph.write(to: path)
       #expect(try HNSWGraph.open(path: path).checkInvariants() == [])
-      var bytes = try Fixtures.readBytes(path)
+      var bytes = try TestFixtures.readBytes(path)
       let recordBytes = 4 * (1 + Self.graph.parameters.M0) + 4 * d
       for n in 0..<Self.graph.count {
         let at = 4096 + n * recordBytes + 4  // the record's first link, after its count

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct ModelFileTests {
   @Test func fixtureModelHeaderAndSections() throws {
-    let file = try ModelFile(path: Fixtures.model256PQ)
+    let file = try ModelFile(path: TestFixtures.model256PQ)
     #expect(file.version == 1)
     #expect(file.vocabularySize == 32000)
     #expect(file.dimension == 256)
@@ -24,17 +24,17 @@ import Testing
   }
 
   @Test func distinctModelsHaveDistinctContentHashes() throws {
-    let a = try ModelFile(path: Fixtures.model256PQ)
-    let b = try ModelFile(path: Fixtures.model64PQ)
-    let c = try ModelFile(path: Fixtures.model32F16)
+    let a = try ModelFile(path: TestFixtures.model256PQ)
+    let b = try ModelFile(path: TestFixtures.model64PQ)
+    let c = try ModelFile(path: TestFixtures.model32F16)
     #expect(Set([a.contentHashHex, b.contentHashHex, c.contentHashHex]).count == 3)
-    #expect(try ModelFile(path: Fixtures.model256PQ).contentHashHex == a.contentHashHex)
+    #expect(try ModelFile(path: TestFixtures.model256PQ).contentHashHex == a.contentHashHex)
   }
 
   /// Each damaged copy of the fixture model is refused with the error that names its damage.
   @Test func damagedFilesAreRejectedWithTypedErrors() throws {
-    let original = try Fixtures.readBytes(Fixtures.model256PQ)
-    let file = try ModelFile(path: Fixtures.model256PQ)
+    let original = try TestFixtures.readBytes(TestFixtures.model256PQ)
+    let file = try ModelFile(path: TestFixtures.model256PQ)
     let codes = file.section(.codes)!
     let tokenizer = file.section(.tokenizer)!
     func put32(_ bytes: inout [UInt8], _ at: Int, _ value: UInt32) {
@@ -81,6 +81,6 @@ import Testing
   }
 
   @Test func aSentencePieceModelIsNotAModelFile() {
-    #expect(throws: ModelFileError.badMagic) { _ = try ModelFile(path: Fixtures.sentencePieceModel) }
+    #expect(throws: ModelFileError.badMagic) { _ = try ModelFile(path: TestFixtures.sentencePieceModel) }
   }
 }

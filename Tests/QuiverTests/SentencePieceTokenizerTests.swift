@@ -5,13 +5,13 @@ import Testing
   let tokenizer: SentencePieceTokenizer
 
   init() throws {
-    tokenizer = try SentencePieceTokenizer(contentsOf: Fixtures.sentencePieceModel)
+    tokenizer = try SentencePieceTokenizer(contentsOf: TestFixtures.sentencePieceModel)
   }
 
   /// The committed ids were produced by `spm_encode --output_format=id` (tools/README.md).
   @Test func idsEqualSpmEncodeOnRealSentences() throws {
-    let sentences = try Fixtures.lines(Fixtures.sentences)
-    let expected = try Fixtures.lines(Fixtures.sentenceIDs)
+    let sentences = try TestFixtures.lines(TestFixtures.sentences)
+    let expected = try TestFixtures.lines(TestFixtures.sentenceIDs)
     #expect(sentences.count >= 1000)
     #expect(sentences.count == expected.count)
     var ids: [Int32] = []
@@ -58,7 +58,7 @@ import Testing
   }
 
   @Test func loadsFromBytesLikeFromAFile() throws {
-    let bytes = try Fixtures.readBytes(Fixtures.sentencePieceModel)
+    let bytes = try TestFixtures.readBytes(TestFixtures.sentencePieceModel)
     let fromBytes = try bytes.withUnsafeBytes { try SentencePieceTokenizer(bytes: $0) }
     let text = "Python bindings for the GTK toolkit"
     #expect(try fromBytes.encode(text) == (try tokenizer.encode(text)))
@@ -72,7 +72,7 @@ import Testing
   }
 
   @Test func corruptModelIsATypedError() throws {
-    var bytes = try Fixtures.readBytes(Fixtures.sentencePieceModel)
+    var bytes = try TestFixtures.readBytes(TestFixtures.sentencePieceModel)
     bytes = Array(bytes.prefix(bytes.count / 3))  // truncated
     for corrupt in [bytes, [UInt8](repeating: 0xFF, count: 1000), []] {
       do {

@@ -6,11 +6,11 @@ import CAllocationCounter
 @Suite struct StaticEmbedderTests {
   /// Swift's embeddings agree with the numpy reference (tools/distill/reference.py) on 1,000 real
   /// sentences, for the PQ model (decoding codes per token) and for the unquantised f16 model.
-  @Test(arguments: [("256d-pq", Fixtures.model256PQ), ("32d-f16", Fixtures.model32F16)])
+  @Test(arguments: [("256d-pq", TestFixtures.model256PQ), ("32d-f16", TestFixtures.model32F16)])
   func matchesTheNumpyReference(name: String, path: String) throws {
     let model = try StaticModel(path: path)
-    let reference = try NPYFile(path: Fixtures.reference(name))
-    let sentences = try Fixtures.lines(Fixtures.sentences)
+    let reference = try NPYFile(path: TestFixtures.reference(name))
+    let sentences = try TestFixtures.lines(TestFixtures.sentences)
     #expect(reference.rows >= 1000)
     #expect(reference.columns == model.dimension)
     let embedder = try model.makeEmbedder()
@@ -26,7 +26,7 @@ import CAllocationCounter
   }
 
   @Test func vectorsAreUnitLength() throws {
-    let model = try StaticModel(path: Fixtures.model256PQ)
+    let model = try StaticModel(path: TestFixtures.model256PQ)
     for text in ["network file system", "Python bindings for GTK", "a"] {
       let v = try model.embed(text)
       let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -35,7 +35,7 @@ import CAllocationCounter
   }
 
   @Test func relatedTextsAreCloserThanUnrelatedOnes() throws {
-    let model = try StaticModel(path: Fixtures.model256PQ)
+    let model = try StaticModel(path: TestFixtures.model256PQ)
     let mail = try model.embed("mail transfer agent for sending email")
     let smtp = try model.embed("SMTP server that delivers electronic mail")
     let game = try model.embed("real-time strategy game of ancient warfare")
@@ -44,8 +44,8 @@ import CAllocationCounter
   }
 
   @Test func batchEqualsOneByOneInOrder() throws {
-    let model = try StaticModel(path: Fixtures.model256PQ)
-    let sentences = Array(try Fixtures.lines(Fixtures.sentences).prefix(300))
+    let model = try StaticModel(path: TestFixtures.model256PQ)
+    let sentences = Array(try TestFixtures.lines(TestFixtures.sentences).prefix(300))
     let flat = try model.embed(batch: sentences, threads: 2, parallelThreshold: 64)
     #expect(flat.count == sentences.count * 256)
     for i in [0, 1, 149, 150, 151, 299] {
@@ -54,7 +54,7 @@ import CAllocationCounter
   }
 
   @Test func truncationKeepsTheLeadingDimensions() throws {
-    let model = try StaticModel(path: Fixtures.model256PQ)
+    let model = try StaticModel(path: TestFixtures.model256PQ)
     let full = try model.embed("distributed revision control system")
     let embedder = try model.makeEmbedder(outputDimension: 64)
     var short = [Float](repeating: 0, count: 64)
@@ -64,7 +64,7 @@ import CAllocationCounter
   }
 
   @Test func unsupportedDimensionsAreTypedErrors() throws {
-    let model = try StaticModel(path: Fixtures.model256PQ)
+    let model = try StaticModel(path: TestFixtures.model256PQ)
     #expect(throws: EmbeddingError.self) { _ = try model.makeEmbedder(outputDimension: 16) }
     #expect(throws: EmbeddingError.self) { _ = try model.makeEmbedder(outputDimension: 300) }
     #expect(throws: EmbeddingError.self) { _ = try model.makeEmbedder(outputDimension: 102) }  // not a multiple of 4
@@ -72,7 +72,7 @@ import CAllocationCounter
   }
 
   @Test func textOfOnlyUnknownOrEmptyTokensEmbedsToZeros() throws {
-    let model = try StaticModel(path: Fixtures.model256PQ)
+    let model = try StaticModel(path: TestFixtures.model256PQ)
     #expect(try model.embed("").allSatisfy { $0 == 0 })
   }
 }
@@ -80,9 +80,9 @@ import CAllocationCounter
 /// INV-E2: in steady state an embed call allocates nothing (tokenise, look up, aggregate, normalise).
 @Suite struct EmbedAllocationTests {
   @Test func embeddingAllocatesNothingOnceWarm() throws {
-    let model = try StaticModel(path: Fixtures.model256PQ)
+    let model = try StaticModel(path: TestFixtures.model256PQ)
     let embedder = try model.makeEmbedder()
-    let sentences = try Fixtures.lines(Fixtures.sentences)
+    let sentences = try TestFixtures.lines(TestFixtures.sentences)
     var out = [Float](repeating: 0, count: embedder.outputDimension)
     try out.withUnsafeMutableBufferPointer { buffer in
       for s in sentences { try embedder.embed(s, into: buffer) }  // grow every scratch buffer

@@ -101,7 +101,7 @@ import Testing
       try space.ingest(corpus.map(\.doc), model: Self.model)
       try space.updateGraph()
       // Cut the file short, then open a new store over it.
-      let bytes = try Fixtures.readBytes(space.graphPath)
+      let bytes = try TestFixtures.readBytes(space.graphPath)
       try writeBytes(Array(bytes.prefix(bytes.count - 100)), to: space.graphPath)
       let reopened = try Store.open(at: dir).space(space.key)
       let rows = try store.spaces()[0].rows
@@ -124,7 +124,7 @@ import Testing
       let expected = try space.search(text: probe, model: Self.model, k: 5, index: .exact).map(\.row)
       let graph = try HNSWGraph.open(path: space.graphPath)
       #expect(graph.checkInvariants() == [])
-      var bytes = try Fixtures.readBytes(space.graphPath)
+      var bytes = try TestFixtures.readBytes(space.graphPath)
       for n in 0..<graph.count {
         let at = 4096 + n * (4 * (1 + graph.parameters.M0) + 4 + 256) + 4  // int8 walk record: first link
         for (i, b) in withUnsafeBytes(of: UInt32(1 << 30).littleEndian, Array.init).enumerated() { bytes[at + i] = b }

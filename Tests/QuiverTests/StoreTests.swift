@@ -8,10 +8,10 @@ import Testing
 
 /// The store on a real LMDB directory, with the real fixture model and corpus.
 @Suite struct StoreTests {
-  static let model: StaticModel = try! StaticModel(path: Fixtures.model256PQ)
+  static let model: StaticModel = try! StaticModel(path: TestFixtures.model256PQ)
 
   static func corpus(_ n: Int) throws -> [(doc: Document, short: String)] {
-    let data = Data(try Fixtures.readBytes(Fixtures.corpus))
+    let data = Data(try TestFixtures.readBytes(TestFixtures.corpus))
     var out: [(Document, String)] = []
     for line in data.split(separator: UInt8(ascii: "\n")).prefix(n) {
       let r = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
@@ -191,7 +191,7 @@ import Testing
       #expect(throws: StoreError.self) {
         try space.ingest([Document(id: "big", text: String(repeating: "a", count: 40_000))], model: Self.model)
       }
-      let other = try StaticModel(path: Fixtures.model64PQ)
+      let other = try StaticModel(path: TestFixtures.model64PQ)
       #expect(throws: EmbeddingError.modelMismatch(requested: Self.model.identity, loaded: other.identity)) {
         _ = try space.search(text: "x", model: other)
       }
@@ -244,7 +244,7 @@ import Testing
 /// with SIGKILL while it writes; the store then opens, holds whole batches only, and every document
 /// it holds is searchable.
 @Suite struct CrashSafetyTests {
-  static var quiverBinary: String { Fixtures.directory + "/../.build/release/quiver" }
+  static var quiverBinary: String { TestFixtures.directory + "/../.build/release/quiver" }
 
   @Test func killedIngestKeepsEveryCommittedBatch() throws {
     #expect(FileManager.default.isExecutableFile(atPath: Self.quiverBinary), "build the CLI first: swift build -c release")
@@ -264,7 +264,7 @@ import Testing
       let storeDir = dir + "/store"
       let process = Process()
       process.executableURL = URL(fileURLWithPath: Self.quiverBinary)
-      process.arguments = ["ingest", "--store", storeDir, "--model", Fixtures.model256PQ, input]
+      process.arguments = ["ingest", "--store", storeDir, "--model", TestFixtures.model256PQ, input]
       process.standardOutput = FileHandle.nullDevice
       let errors = Pipe()
       process.standardError = errors
@@ -283,7 +283,7 @@ import Testing
       let store = try Store.open(at: storeDir)
       let documents = try store.documents()
       #expect(documents.count >= 1000 && documents.count % 1000 == 0, "\(documents.count) documents: not whole batches")
-      let model = try StaticModel(path: Fixtures.model256PQ)
+      let model = try StaticModel(path: TestFixtures.model256PQ)
       let space = try store.space(for: model)
       let info = try store.spaces()[0]
       #expect(info.rows == info.liveRows)

@@ -3,7 +3,7 @@
 #endif
 
 /// The committed fixtures of this checkout.
-enum Fixtures {
+enum TestFixtures {
   static let directory: String = {
     var path = #filePath
     for _ in 0..<3 {  // Tests/QuiverTests/TestSupport.swift → the package root

@@ -8,9 +8,9 @@ import Testing
   let reference: SentencePieceTokenizer
 
   init() throws {
-    let bytes = try Fixtures.readBytes(Fixtures.sentencePieceModel)
+    let bytes = try TestFixtures.readBytes(TestFixtures.sentencePieceModel)
     native = try bytes.withUnsafeBytes { try UnigramTokenizer(modelBytes: $0) }
-    reference = try SentencePieceTokenizer(contentsOf: Fixtures.sentencePieceModel)
+    reference = try SentencePieceTokenizer(contentsOf: TestFixtures.sentencePieceModel)
   }
 
   private func referenceIDs(_ bytes: [UInt8]) throws -> [Int32] {
@@ -28,8 +28,8 @@ import Testing
   }
 
   @Test func idsEqualSpmEncodeOnRealSentences() throws {
-    let sentences = try Fixtures.lines(Fixtures.sentences)
-    let expected = try Fixtures.lines(Fixtures.sentenceIDs)
+    let sentences = try TestFixtures.lines(TestFixtures.sentences)
+    let expected = try TestFixtures.lines(TestFixtures.sentenceIDs)
     #expect(sentences.count == expected.count && sentences.count >= 1000)
     let scratch = UnigramTokenizer.Scratch()
     var ids: [Int32] = []
@@ -46,7 +46,7 @@ import Testing
 
   /// The long descriptions of the fixture corpus: multi-line, punctuation, URLs, version numbers.
   @Test func idsEqualLibsentencepieceOnLongDescriptions() throws {
-    let data = Data(try Fixtures.readBytes(Fixtures.corpus))
+    let data = Data(try TestFixtures.readBytes(TestFixtures.corpus))
     let scratch = UnigramTokenizer.Scratch()
     var checked = 0
     var mismatches = 0

@@ -43,11 +43,9 @@ public struct CacheKey: Hashable, Sendable {
 
   /// 16 little-endian bytes: the layer-2 database key.
   var bytes: [UInt8] {
-    var out = [UInt8](repeating: 0, count: 16)
-    for i in 0..<8 {
-      out[i] = UInt8(truncatingIfNeeded: low >> (8 * UInt64(i)))
-      out[8 + i] = UInt8(truncatingIfNeeded: high >> (8 * UInt64(i)))
-    }
-    return out
+    var w = ByteWriter(capacity: 16)
+    w.u64(low)
+    w.u64(high)
+    return w.bytes
   }
 }

@@ -91,7 +91,9 @@ public final class DiskCache: @unchecked Sendable {
       for key in touched {
         guard let old = try txn.get(entries, key: key.bytes) else { continue }
         var value = Array(old)
-        for i in 0..<8 { value[i] = UInt8(truncatingIfNeeded: epoch >> (8 * UInt64(i))) }
+        var stamp = ByteWriter(capacity: 8)
+        stamp.u64(epoch)
+        value.replaceSubrange(0..<8, with: stamp.bytes)
         try txn.put(entries, key: key.bytes, value: value)
       }
       for (key, vector) in items {
