@@ -4,6 +4,7 @@ enum Int8Quantizer {
   /// Quantises `x` into `codes` (`x.count` bytes), allocation-free: scale = max|xᵢ| / 127,
   /// cᵢ = round(xᵢ / scale) clamped to ±127; an all-zero `x` gets scale 0 and zero codes.
   /// Returns the scale.
+  /// - Precondition: `codes` holds `x.count` bytes (the caller's; not checkable here).
   static func quantize(_ x: UnsafeBufferPointer<Float>, into codes: UnsafeMutablePointer<Int8>) -> Float {
     var peak: Float = 0
     for v in x { peak = max(peak, abs(v)) }

@@ -21,6 +21,7 @@ final class LinkLocks: @unchecked Sendable {
 
   @inline(__always)
   func lock(_ n: UInt32) {
+    assert(Int(n) < count, "link lock \(n) of \(count)")
     let flag = flags + Int(n)
     while !flag.pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
       while flag.pointee.load(ordering: .relaxed) != 0 {}
@@ -29,6 +30,7 @@ final class LinkLocks: @unchecked Sendable {
 
   @inline(__always)
   func unlock(_ n: UInt32) {
+    assert(Int(n) < count, "link lock \(n) of \(count)")
     (flags + Int(n)).pointee.store(0, ordering: .releasing)
   }
 }

@@ -54,6 +54,7 @@ final class FusionAggregator: @unchecked Sendable {
   /// a = Σₖ wₖ·(e(tokens[k]) ⊙ pₖ) over the first `d` components, into `acc`; `scratch` holds d floats.
   func aggregate(tokens: UnsafeBufferPointer<Int32>, weights: UnsafeBufferPointer<Float>, vectors: TokenVectors,
                  scratch: UnsafeMutablePointer<Float>, into acc: UnsafeMutablePointer<Float>, dimension d: Int) {
+    assert(tokens.count == weights.count && d <= dimension, "fusion: \(tokens.count) tokens, \(weights.count) weights, d \(d)")
     acc.update(repeating: 0, count: d)
     for k in 0..<tokens.count {
       scratch.update(repeating: 0, count: d)

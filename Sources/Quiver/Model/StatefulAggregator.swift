@@ -114,6 +114,8 @@ final class StatefulAggregator: @unchecked Sendable {
   func aggregate(tokens: UnsafeBufferPointer<Int32>, weights: UnsafeBufferPointer<Float>, codes: UnsafePointer<UInt8>,
                  vectors: TokenVectors, modes: StatefulModes, decoded e: UnsafeMutablePointer<Float>,
                  into acc: UnsafeMutablePointer<Float>, dimension d: Int) {
+    assert(tokens.count == weights.count, "stateful: \(tokens.count) tokens, \(weights.count) weights")
+    assert(tokens.allSatisfy { $0 >= 0 && Int($0) < vectors.count }, "stateful: token out of the vocabulary")
     acc.update(repeating: 0, count: d)
     let useState = modes.contains(.state), useBoost = modes.contains(.boost), usePairs = modes.contains(.pairs)
     let s = stateSize, r = rank, k = buckets

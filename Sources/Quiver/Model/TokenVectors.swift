@@ -21,6 +21,7 @@ struct TokenVectors: @unchecked Sendable {
   ///   sub-space size; `acc` holds at least `dimension` floats.
   @inline(__always)
   func accumulate(token: Int, weight: Float, into acc: UnsafeMutablePointer<Float>, dimension used: Int) {
+    assert(token >= 0 && token < count && used <= dimension, "token \(token) of \(count), dimension \(used) of \(dimension)")
     let w8 = SIMD8<Float>(repeating: weight)
     let raw = UnsafeMutableRawPointer(acc)
     switch storage {
@@ -92,6 +93,8 @@ struct TokenVectors: @unchecked Sendable {
     tokens: UnsafeBufferPointer<Int32>, weights: UnsafeBufferPointer<Float>,
     into acc: UnsafeMutablePointer<Float>, dimension used: Int
   ) {
+    assert(tokens.count == weights.count && used <= dimension, "weightedSum: \(tokens.count) tokens, \(weights.count) weights")
+    assert(tokens.allSatisfy { $0 >= 0 && Int($0) < count }, "weightedSum: token out of the vocabulary")
     let raw = UnsafeMutableRawPointer(acc)
     if case .pq(let codebook, let codes, let m, let sub) = storage, sub == 4 || sub == 8 {
       let book = UnsafeRawPointer(codebook)

@@ -5,6 +5,7 @@ struct RowCodec {
 
   /// `rows` (row-major f32) as stored bytes.
   func encode(_ rows: [Float]) -> [UInt8] {
+    precondition(rows.count % dimension == 0, "\(rows.count) floats are not whole \(dimension)-d rows")
     let d = dimension
     let n = rows.count / d
     switch elementType {

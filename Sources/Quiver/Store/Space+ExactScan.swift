@@ -8,6 +8,7 @@ extension Space {
   /// −‖q − v‖²; int8 rows, scale_q · scale_v · Σ qᵢvᵢ with the query quantised the same way.
   func exactScan(query q: [Float], _ txn: LMDBTransaction, into top: inout TopK) throws {
     let d = dimension
+    precondition(q.count == d, "query of \(q.count) dimensions, space of \(d)")
     let rowBytes = elementType.rowBytes(dimension: d)
     let (qInt8, qScale) = Int8Quantizer.quantize(q)
     let l2 = metric == .l2

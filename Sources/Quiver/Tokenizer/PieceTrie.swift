@@ -49,6 +49,7 @@ final class PieceTrie: @unchecked Sendable {
     while i < bytes.count {
       let byte = bytes[i]
       let child = Int(unit >> 10) &+ Int(byte)
+      assert(child < self.units.count, "piece trie step beyond its array")  // by construction: base + 255 < count
       unit = units[child]
       guard unit & 0x1FF == UInt32(byte) &+ 1 else { return }
       i += 1
