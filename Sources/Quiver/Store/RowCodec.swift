@@ -3,27 +3,25 @@ struct RowCodec {
   let elementType: ElementType
   let dimension: Int
 
-  /// `rows` (row-major f32) as stored bytes.
-  func encode(_ rows: [Float]) -> [UInt8] {
-    precondition(rows.count % dimension == 0, "\(rows.count) floats are not whole \(dimension)-d rows")
+  /// Writes `rows` (row-major f32) as stored bytes into `out`: f32 copied as they are; int8 as a
+  /// little-endian f32 scale then d codes per row (``Int8Quantizer``).
+  /// - Precondition: `rows.count` is whole rows and `out` holds exactly their stored bytes.
+  func encode(_ rows: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawBufferPointer) {
     let d = dimension
+    precondition(rows.count % d == 0, "\(rows.count) floats are not whole \(d)-d rows")
     let n = rows.count / d
+    precondition(out.count == n * elementType.rowBytes(dimension: d), "row buffer of \(out.count) bytes for \(n) rows")
+    guard n > 0 else { return }
     switch elementType {
     case .float32:
-      return rows.withUnsafeBytes { Array($0) }
+      out.copyMemory(from: UnsafeRawBufferPointer(rows))
     case .int8:
-      var out = [UInt8](repeating: 0, count: n * (4 + d))
-      rows.withUnsafeBufferPointer { all in
-        out.withUnsafeMutableBytes { bytes in
-          for r in 0..<n {
-            let row = bytes.baseAddress! + r * (4 + d)
-            let scale = Int8Quantizer.quantize(UnsafeBufferPointer(rebasing: all[(r * d)..<((r + 1) * d)]),
-                                               into: (row + 4).assumingMemoryBound(to: Int8.self))
-            row.storeBytes(of: scale.bitPattern.littleEndian, as: UInt32.self)
-          }
-        }
+      for r in 0..<n {
+        let row = out.baseAddress! + r * (4 + d)
+        let scale = Int8Quantizer.quantize(UnsafeBufferPointer(rebasing: rows[(r * d)..<((r + 1) * d)]),
+                                           into: (row + 4).assumingMemoryBound(to: Int8.self))
+        row.storeBytes(of: scale.bitPattern.littleEndian, as: UInt32.self)
       }
-      return out
     }
   }
 }

@@ -87,6 +87,9 @@ public final class Space: @unchecked Sendable {
         let utf8 = Array(doc.text.utf8)
         for p in ps { texts.append(String(decoding: utf8[p.utf8Range], as: UTF8.self)) }
       }
+      if texts.count <= EmbeddingLimits.maximumBatch {  // the usual case: one call, its rows as they are
+        return (passages, try model.embedRows(texts, configuration: configuration))
+      }
       var rows: [Float] = []
       rows.reserveCapacity(texts.count * dimension)
       var start = 0
@@ -164,15 +167,16 @@ public final class Space: @unchecked Sendable {
         throw StoreError.unknownSpace(key.description)
       }
       var summary = IngestSummary()
-      var pending: [Float] = []  // rows to append, in row order from record.rowCount
-      pending.reserveCapacity(flat.count)
+      // The rows of `flat` to append, in row order from record.rowCount: all of them unless a
+      // document is unchanged (then only the others', gathered below).
+      var appended: [Range<Int>] = []
       let firstNewRow = record.rowCount
       var offset = 0
       for (doc, ps) in zip(batch, passages) {
         let text = Array(doc.text.utf8)
         let metadata = Array((doc.metadataJSON ?? "").utf8)
         let hash = Store.textHash(text)
-        let vectorsOfDoc = flat[(offset * d)..<((offset + ps.count) * d)]
+        let rowsOfDoc = offset..<(offset + ps.count)
         offset += ps.count
         summary.documents += 1
         var keptRows: [DocumentRecord.Rows] = []
@@ -201,24 +205,32 @@ public final class Space: @unchecked Sendable {
           record.rowCount += 1
           record.liveCount += 1
         }
-        pending.append(contentsOf: vectorsOfDoc)
+        appended.append(rowsOfDoc)
         summary.passages += ps.count
         keptRows.append(DocumentRecord.Rows(space: number, first: first, count: UInt32(ps.count)))
         let docRecord = DocumentRecord(textHash: hash, text: text, metadata: metadata, rows: keptRows)
         try txn.put(store.docs, key: Array(doc.id.utf8), value: docRecord.encoded())
       }
-      try appendVectors(pending, from: firstNewRow, txn)
+      if summary.passages * d == flat.count {
+        try flat.withUnsafeBufferPointer { try appendVectors($0, from: firstNewRow, txn) }
+      } else {
+        var pending: [Float] = []
+        pending.reserveCapacity(summary.passages * d)
+        for r in appended { pending.append(contentsOf: flat[(r.lowerBound * d)..<(r.upperBound * d)]) }
+        try pending.withUnsafeBufferPointer { try appendVectors($0, from: firstNewRow, txn) }
+      }
       try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
       return summary
     }
   }
 
-  /// Appends rows `from…` to the chunks: each touched chunk is rewritten once, existing rows first.
-  private func appendVectors(_ pending: [Float], from firstRow: UInt64, _ txn: LMDBTransaction) throws {
+  /// Appends rows `from…` to the chunks: each touched chunk is rewritten once, existing rows first,
+  /// the new rows encoded straight into LMDB's reserved value.
+  private func appendVectors(_ pending: UnsafeBufferPointer<Float>, from firstRow: UInt64, _ txn: LMDBTransaction) throws {
     let d = dimension
     let count = pending.count / d
     guard count > 0 else { return }
-    let encoded = RowCodec(elementType: elementType, dimension: d).encode(pending)
+    let codec = RowCodec(elementType: elementType, dimension: d)
     let rowBytes = elementType.rowBytes(dimension: d)
     let perChunk = UInt64(Self.rowsPerChunk)
     var row = firstRow
@@ -233,10 +245,8 @@ public final class Space: @unchecked Sendable {
       }
       let out = try txn.reserve(vectors, key: BigEndianKey(chunk), count: (inChunk + take) * rowBytes)
       existing.withUnsafeBytes { out.copyMemory(from: $0) }
-      encoded.withUnsafeBytes { src in
-        let bytes = UnsafeRawBufferPointer(rebasing: src[(done * rowBytes)..<((done + take) * rowBytes)])
-        UnsafeMutableRawBufferPointer(rebasing: out[existing.count...]).copyMemory(from: bytes)
-      }
+      codec.encode(UnsafeBufferPointer(rebasing: pending[(done * d)..<((done + take) * d)]),
+                   into: UnsafeMutableRawBufferPointer(rebasing: out[existing.count...]))
       done += take
       row += UInt64(take)
     }

@@ -15,14 +15,13 @@ final class PrecompiledCharsMap: @unchecked Sendable {
   /// - Throws: ``SentencePieceError/invalidModel(reason:)`` if the blob is inconsistent.
   init(_ blob: [UInt8]) throws {
     guard blob.count > 4 else { throw SentencePieceError.invalidModel(reason: "charsmap too short") }
-    let trieSize = Int(UInt32(blob[0]) | UInt32(blob[1]) << 8 | UInt32(blob[2]) << 16 | UInt32(blob[3]) << 24)
+    let trieSize = blob.withUnsafeBytes { Int(LittleEndian.load($0, at: 0, as: UInt32.self)) }
     guard trieSize < blob.count - 4, trieSize % 4 == 0, trieSize > 0 else {
       throw SentencePieceError.invalidModel(reason: "charsmap trie size \(trieSize) out of bounds")
     }
     let units = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: trieSize / 4)
-    for i in 0..<units.count {
-      let o = 4 + 4 * i
-      units[i] = UInt32(blob[o]) | UInt32(blob[o + 1]) << 8 | UInt32(blob[o + 2]) << 16 | UInt32(blob[o + 3]) << 24
+    blob.withUnsafeBytes { bytes in
+      for i in 0..<units.count { units[i] = LittleEndian.load(bytes, at: 4 + 4 * i) }
     }
     self.units = units
     let tail = blob[(4 + trieSize)...]
