@@ -128,6 +128,30 @@ import Testing
     }
   }
 
+  /// A batch that mixes unchanged, new and changed documents stores exactly the new rows, each
+  /// with its own vector: every stored row's vector is its passage's embedding.
+  @Test func aMixedBatchAppendsOnlyTheNewRowsWithTheirOwnVectors() throws {
+    var seen = Set<String>()
+    let docs = try Self.corpus(60).map(\.doc).filter { seen.insert($0.id).inserted }
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      try space.ingest(Array(docs[0..<20]), model: Self.model)
+      let changed = Document(id: docs[5].id, text: "a changed description of a tiling window manager")
+      // unchanged 0..<5 and 6..<20 around a changed one, then 40 new documents
+      let mixed = Array(docs[0..<5]) + [changed] + Array(docs[6..<20]) + Array(docs[20...])
+      let summary = try space.ingest(mixed, model: Self.model)
+      #expect(summary.unchanged == 19 && summary.replaced == 1)
+      for doc in [changed] + Array(docs[20...]) {
+        let probe = PassageSplitter().passages(of: doc.text).first!
+        let text = String(decoding: Array(doc.text.utf8)[probe.utf8Range], as: UTF8.self)
+        let hit = try space.search(text: text, model: Self.model, k: 1, index: .exact).first
+        #expect(hit.map { abs($0.score - 1) < 1e-4 } == true, "\(doc.id): best score \(hit?.score ?? 0)")
+        #expect(hit?.text == text)
+      }
+    }
+  }
+
   @Test func compactionRemovesTombstonesAndKeepsResults() throws {
     var seen = Set<String>()
     let docs = try Self.corpus(2500).map(\.doc).filter { seen.insert($0.id).inserted }
