@@ -232,9 +232,9 @@ import Testing
       do {  // a newer Quiver wrote this store
         let env = try LMDBEnvironment(path: dir, options: { var o = LMDBEnvironment.Options(); o.maxDatabases = 256; return o }())
         let meta = try env.database(named: "meta")
-        try env.write { try $0.put(meta, key: "format_version", value: [2, 0, 0, 0] as [UInt8]) }
+        try env.write { try $0.put(meta, key: "format_version", value: [3, 0, 0, 0] as [UInt8]) }
       }
-      #expect(throws: StoreError.unsupportedFormatVersion(found: 2, supported: 1)) { _ = try Store.open(at: dir) }
+      #expect(throws: StoreError.unsupportedFormatVersion(found: 3, supported: 2)) { _ = try Store.open(at: dir) }
     }
     try withTemporaryDirectory { dir in
       do {

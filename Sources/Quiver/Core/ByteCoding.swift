@@ -10,6 +10,19 @@ struct ByteWriter {
   mutating func u32(_ v: UInt32) { append(v) }
   mutating func u64(_ v: UInt64) { append(v) }
   mutating func raw(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+  /// A big-endian u32 (for keys that must sort numerically).
+  mutating func u32BE(_ v: UInt32) { for i in (0..<4).reversed() { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+  /// A big-endian u64 (for keys that must sort numerically).
+  mutating func u64BE(_ v: UInt64) { for i in (0..<8).reversed() { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+  /// An unsigned LEB128 varint: 7 bits a byte, least significant first, high bit = more follows.
+  mutating func varint(_ v: UInt64) {
+    var x = v
+    while x >= 0x80 {
+      bytes.append(UInt8(truncatingIfNeeded: x) | 0x80)
+      x >>= 7
+    }
+    bytes.append(UInt8(x))
+  }
 
   /// Appends `v`'s bytes, least significant first (byte appends: measured faster than appending a
   /// raw buffer of the value, which goes through Array's generic sequence path).
@@ -54,6 +67,20 @@ struct ByteReader {
   mutating func u64() throws -> UInt64 { try integer() }
   mutating func raw(_ n: Int) throws -> UnsafeRawBufferPointer { try take(n) }
   mutating func string(_ n: Int) throws -> String { String(decoding: try take(n), as: UTF8.self) }
+  mutating func u32BE() throws -> UInt32 { UInt32(bigEndian: try integer()) }
+  mutating func u64BE() throws -> UInt64 { UInt64(bigEndian: try integer()) }
+  /// An unsigned LEB128 varint of at most 10 bytes.
+  mutating func varint() throws -> UInt64 {
+    var value: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+      let b = try u8()
+      guard shift < 64 else { throw failure("\(what): varint longer than 10 bytes at \(position)") }
+      value |= UInt64(b & 0x7F) << shift
+      if b & 0x80 == 0 { return value }
+      shift += 7
+    }
+  }
 
   private mutating func integer<T: FixedWidthInteger>() throws -> T {
     LittleEndian.load(try take(MemoryLayout<T>.size), at: 0)

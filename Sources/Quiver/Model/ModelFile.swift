@@ -159,12 +159,12 @@ public final class ModelFile: @unchecked Sendable {
   public var isQuantized: Bool { subspaceCount > 0 }
 
   /// The content hash as 32 lowercase hex digits (high 64 bits first).
-  public var contentHashHex: String {
-    func hex(_ v: UInt64) -> String {
-      let s = String(v, radix: 16)
-      return String(repeating: "0", count: 16 - s.count) + s
-    }
-    return hex(contentHash.high) + hex(contentHash.low)
+  public var contentHashHex: String { Self.hex(contentHash.high) + Self.hex(contentHash.low) }
+
+  /// `v` as 16 lowercase hex digits.
+  static func hex(_ v: UInt64) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: 16 - s.count) + s
   }
 
   /// The bytes of the section of `kind` (zero-copy; valid while this object lives).

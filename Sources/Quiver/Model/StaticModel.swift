@@ -1,3 +1,4 @@
+import CXXHash
 import Dispatch
 import Synchronization
 
@@ -20,6 +21,8 @@ public final class StaticModel: @unchecked Sendable {
   public var dimension: Int { file.dimension }
   /// The model's identity in space keys and embedding requests: `qvm:` and its content hash.
   public var identity: String { "qvm:" + file.contentHashHex }
+  /// The identity of the model's tokenizer: `spm:` and the XXH3-128 of its SentencePiece bytes.
+  public let tokenizerIdentity: String
   /// The model at its native dimension, as an embedding request names it.
   public var configuration: ModelConfiguration {
     // Cannot throw: no output dimension is asked for.
@@ -92,6 +95,9 @@ public final class StaticModel: @unchecked Sendable {
       aggregation = .stateful(stateful)
     }
     tokenCodes = codes
+    let spm = file.bytes(of: .tokenizer)!
+    let h = XXH3_128bits(spm.baseAddress, spm.count)
+    tokenizerIdentity = "spm:" + ModelFile.hex(h.high64) + ModelFile.hex(h.low64)
     self.file = file
     self.tokenizer = tokenizer
     nativeTokenizer = try? UnigramTokenizer(modelBytes: file.bytes(of: .tokenizer)!)
@@ -143,6 +149,21 @@ public final class StaticModel: @unchecked Sendable {
   /// its own embedder.
   public func embed(batch texts: [String], outputDimension: Int? = nil, threads: Int = 2,
                     parallelThreshold: Int = 64) throws -> [Float] {
+    try embed(batch: texts, outputDimension: outputDimension, threads: threads, parallelThreshold: parallelThreshold,
+              tokenIDs: nil)
+  }
+
+  /// ``embed(batch:outputDimension:threads:parallelThreshold:)`` that also hands back each text's
+  /// token ids (the ones it embedded from), for a lexical index.
+  public func embed(batch texts: [String], outputDimension: Int? = nil, tokenIDs: inout [[Int32]]) throws -> [Float] {
+    let ids = TokenIDSlots(count: texts.count)
+    let rows = try embed(batch: texts, outputDimension: outputDimension, threads: 2, parallelThreshold: 64, tokenIDs: ids)
+    tokenIDs = ids.values
+    return rows
+  }
+
+  private func embed(batch texts: [String], outputDimension: Int?, threads: Int, parallelThreshold: Int,
+                     tokenIDs: TokenIDSlots?) throws -> [Float] {
     let d = outputDimension ?? dimension
     try validate(outputDimension: d)
     var out = [Float](repeating: 0, count: texts.count * d)
@@ -162,6 +183,7 @@ public final class StaticModel: @unchecked Sendable {
             guard start < texts.count else { return }
             for i in start..<min(texts.count, start + chunk) {
               _ = try embedder.embed(texts[i], into: UnsafeMutableBufferPointer(start: base.base + i * d, count: d))
+              tokenIDs?.set(i, embedder.lastTokenIDs)
             }
           }
         } catch {
@@ -171,6 +193,18 @@ public final class StaticModel: @unchecked Sendable {
     }
     if let error = failure.error { throw error }
     return out
+  }
+}
+
+/// The token ids of a parallel batch's texts: each worker writes only its own texts' slots.
+final class TokenIDSlots: @unchecked Sendable {
+  private(set) var values: [[Int32]]
+
+  init(count: Int) { values = Array(repeating: [], count: count) }
+
+  /// Slot `i`, written by the one worker that embedded text `i` (distinct slots never alias).
+  func set(_ i: Int, _ ids: [Int32]) {
+    values.withUnsafeMutableBufferPointer { $0[i] = ids }
   }
 }
 
@@ -196,5 +230,19 @@ final class FirstError: @unchecked Sendable {
     lock.wait()
     if self.error == nil { self.error = error }
     lock.signal()
+  }
+}
+
+extension StaticModel: LexicalTokenizer {
+  public var modelFilePath: String { file.path }
+
+  /// Token ids of each text, on one thread (a reused scratch, one array per text).
+  public func tokenIDs(_ texts: [String]) throws -> [[Int32]] {
+    let scratch = UnigramTokenizer.Scratch()
+    return try texts.map { text in
+      var ids: [Int32] = []
+      try tokenize(text, scratch: scratch, into: &ids)
+      return ids
+    }
   }
 }

@@ -6,9 +6,10 @@ extension Space {
   }
 
   /// Removes tombstoned rows: live rows are renumbered densely in their old order, the vector
-  /// chunks and row records are rewritten, the dead bitsets dropped and every document's row run
-  /// in this space updated — in one write transaction, so a crash leaves the old layout intact.
-  /// O(rows + documents); the space's data is rewritten once.
+  /// chunks, row records and row → document numbers are rewritten, the dead bitsets dropped and
+  /// every document's row run in this space updated — in one write transaction, so a crash leaves
+  /// the old layout intact. The space's lexical index is merged into one segment, without the
+  /// deleted passages, in the same transaction. O(rows + documents + postings); each is rewritten once.
   @discardableResult
   public func compact() throws -> CompactionSummary {
     // Row numbers change: the graph is dropped, and rebuilt at once if the space had one.
@@ -17,12 +18,19 @@ extension Space {
       dropGraph()
       if hadGraph { _ = try? updateGraph() }
     }
+    _ = try store.currentDatabases()
     let rowBytes = elementType.rowBytes(dimension: dimension)
     let spaceKeyBytes = Array(key.description.utf8)
     return try store.env.write { txn in
       guard var record = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
       let before = record.rowCount
+      if record.lexicon != 0, var (identity, lexicon) = try store.lexicon(record.lexicon, txn) {
+        try LexicalIndex(number: record.lexicon, txn).mergeAll(record: &lexicon, txn)
+        try store.putLexicon(identity, lexicon, txn)
+      }
       guard record.liveCount < record.rowCount else { return CompactionSummary(rowsBefore: before, rowsAfter: before) }
+      let rowDocuments = try txn.openDatabase(named: SpaceDatabases(number: number).rowDocuments)
+      var liveNumbers: [UInt64] = []
       // 1. Live rows, in order: their vectors and row records (copied out of the map).
       var liveVectors: [UInt8] = []
       liveVectors.reserveCapacity(Int(record.liveCount) * rowBytes)
@@ -32,11 +40,16 @@ extension Space {
         try cursor.forEach { entry in
           guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
           let deadBits = try txn.get(dead, key: BigEndianKey(chunk))
+          let numbers = try txn.get(rowDocuments, key: BigEndianKey(chunk))
           for i in 0..<(entry.value.count / rowBytes) {
             if DeadRows.contains(deadBits, i) { continue }
             let old = chunk * UInt64(Self.rowsPerChunk) + UInt64(i)
             guard let bytes = try txn.get(rows, key: BigEndianKey(old)) else { throw StoreError.corruptRecord("row \(old) missing") }
             newRow[old] = UInt64(liveRecords.count)
+            guard let n = numbers.flatMap({ RowDocuments.number(in: $0, row: i) }) else {
+              throw StoreError.corruptRecord("row \(old) has no document number")
+            }
+            liveNumbers.append(n)
             liveRecords.append(Array(bytes))
             liveVectors.append(contentsOf: UnsafeRawBufferPointer(rebasing: entry.value[(i * rowBytes)..<((i + 1) * rowBytes)]))
           }
@@ -47,6 +60,8 @@ extension Space {
       try txn.removeAll(vectors)
       try txn.removeAll(rows)
       try txn.removeAll(dead)
+      try txn.removeAll(rowDocuments)
+      try RowDocuments.append(liveNumbers, from: 0, into: rowDocuments, txn)
       for (i, bytes) in liveRecords.enumerated() { try txn.put(rows, key: BigEndianKey(UInt64(i)), value: bytes) }
       var start = 0
       var chunk: UInt64 = 0

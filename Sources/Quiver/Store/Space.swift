@@ -65,8 +65,12 @@ public final class Space: @unchecked Sendable {
   /// space's), `maximumBatch` documents per write transaction; texts are split into passages by
   /// `splitter` and embedded ``EmbeddingLimits/maximumBatch`` passages a call. `progress` is called
   /// after each committed batch with the documents done so far.
+  /// When `model` tokenises (``TokenizingEmbeddingService``: Quiver's static models), the passages'
+  /// token ids also go into the store's lexical index for that tokenizer, in the same transaction,
+  /// and the space records the model file and the index (documents stored before the space had an
+  /// index are indexed first).
   /// Re-ingesting an id with the same text changes nothing; with a new text its old passages are
-  /// tombstoned (in every space) and the new ones added, in the same transaction.
+  /// tombstoned (in every space and lexical index) and the new ones added, in the same transaction.
   /// With `updatingGraph`, each committed batch's rows are inserted into the space's HNSW graph
   /// before the next batch, and the graph file is written once at the end (the graph is a file
   /// beside LMDB, not part of its transactions: a crash in between loses no committed row, because
@@ -80,6 +84,8 @@ public final class Space: @unchecked Sendable {
   ) throws -> IngestSummary {
     let configuration = try embeddingConfiguration(of: model)
     for d in documents { try d.validate() }
+    let tokenizing = model as? any TokenizingEmbeddingService
+    if let tokenizing { try attachLexicon(tokenizing, modelPath: tokenizing.modelFilePath) }
     return try ingestBatches(documents, updatingGraph: updatingGraph, progress: progress) { batch, _ in
       let passages = batch.map { splitter.passages(of: $0.text) }
       var texts: [String] = []
@@ -87,49 +93,62 @@ public final class Space: @unchecked Sendable {
         let utf8 = Array(doc.text.utf8)
         for p in ps { texts.append(String(decoding: utf8[p.utf8Range], as: UTF8.self)) }
       }
-      if texts.count <= EmbeddingLimits.maximumBatch {  // the usual case: one call, its rows as they are
-        return (passages, try model.embedRows(texts, configuration: configuration))
-      }
       var rows: [Float] = []
-      rows.reserveCapacity(texts.count * dimension)
+      var tokens: [[Int32]]? = tokenizing == nil ? nil : []
       var start = 0
       while start < texts.count {
         let end = min(texts.count, start + EmbeddingLimits.maximumBatch)
-        rows.append(contentsOf: try model.embedRows(Array(texts[start..<end]), configuration: configuration))
+        let slice = start == 0 && end == texts.count ? texts : Array(texts[start..<end])
+        let part: [Float]
+        if let tokenizing {
+          var ids: [[Int32]] = []
+          part = try tokenizing.embedRows(slice, configuration: configuration, tokenIDs: &ids)
+          tokens!.append(contentsOf: ids)
+        } else {
+          part = try model.embedRows(slice, configuration: configuration)
+        }
+        if rows.isEmpty && end == texts.count { rows = part } else { rows.append(contentsOf: part) }
         start = end
       }
-      return (passages, rows)
+      return (passages, rows, tokens)
     }
   }
 
   /// Stores documents whose passage vectors were computed elsewhere (an external model): one
   /// passage per document spanning its whole text, `vectors` row-major, one row per document.
+  /// With `lexicalTokenizer` (the default model, say), the documents' texts also go into the
+  /// store's lexical index for that tokenizer, which the space records: lexical and hybrid search
+  /// then work for this space too.
   @discardableResult
-  public func ingest(_ documents: [Document], vectors: [Float], updatingGraph: Bool = true) throws -> IngestSummary {
+  public func ingest(_ documents: [Document], vectors: [Float], lexicalTokenizer: (any LexicalTokenizer)? = nil,
+                     updatingGraph: Bool = true) throws -> IngestSummary {
     guard vectors.count == documents.count * dimension else {
       throw StoreError.wrongDimension(expected: dimension, actual: documents.isEmpty ? vectors.count : vectors.count / documents.count)
     }
     for d in documents { try d.validate() }
+    if let lexicalTokenizer { try attachLexicon(lexicalTokenizer, modelPath: nil) }
     return try ingestBatches(documents, updatingGraph: updatingGraph, progress: nil) { batch, range in
       var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
       if metric == .cosine { Self.normalizeRows(&rows, dimension) }
-      return (batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }, rows)
+      let tokens = try lexicalTokenizer?.tokenIDs(batch.map(\.text))
+      return (batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }, rows, tokens)
     }
   }
 
-  /// The one ingest loop: `maximumBatch` documents at a time, `prepare` gives their passages and
-  /// passage vectors (row-major), one write transaction stores them, and the graph follows.
+  /// The one ingest loop: `maximumBatch` documents at a time, `prepare` gives their passages,
+  /// passage vectors (row-major) and, for the lexical index, the passages' token ids; one write
+  /// transaction stores them, and the graph follows.
   private func ingestBatches(
     _ documents: [Document], updatingGraph: Bool, progress: ((Int) -> Void)?,
-    prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float])
+    prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float], [[Int32]]?)
   ) throws -> IngestSummary {
     var summary = IngestSummary()
     var start = 0
     while start < documents.count {
       let end = min(documents.count, start + Self.maximumBatch)
       let batch = Array(documents[start..<end])
-      let (passages, rows) = try prepare(batch, start..<end)
-      summary.add(try write(batch, passages: passages, vectors: rows))
+      let (passages, rows, tokens) = try prepare(batch, start..<end)
+      summary.add(try write(batch, passages: passages, vectors: rows, tokens: tokens))
       if updatingGraph { try syncGraph(persist: false) }
       start = end
       progress?(start)
@@ -158,18 +177,25 @@ public final class Space: @unchecked Sendable {
   }
 
   /// One write transaction: documents, their row records, their vectors appended to the chunks,
-  /// the space record. Runs again from scratch if LMDB grows the map, so it touches nothing else.
-  private func write(_ batch: [Document], passages: [[Passage]], vectors flat: [Float]) throws -> IngestSummary {
+  /// their rows' document numbers, their passages posted to the space's lexical index (when the
+  /// space has one and `tokens` holds each passage's token ids, in the order of `flat`'s rows), the
+  /// space and lexicon records. Runs again from scratch if LMDB grows the map, so it touches nothing
+  /// else.
+  private func write(_ batch: [Document], passages: [[Passage]], vectors flat: [Float], tokens: [[Int32]]?) throws -> IngestSummary {
     let d = dimension
     let spaceKeyBytes = Array(key.description.utf8)
+    let documentNumbers = try store.currentDatabases().documentNumbers
     return try store.env.write { txn in
       guard var record = try Store.spaceRecord(txn, store.spacesDB, key) else {
         throw StoreError.unknownSpace(key.description)
       }
+      var lexicon = record.lexicon != 0 && tokens != nil ? try store.lexicon(record.lexicon, txn) : nil
+      var newPassages: [LexicalIndex.NewPassage] = []
       var summary = IngestSummary()
       // The rows of `flat` to append, in row order from record.rowCount: all of them unless a
-      // document is unchanged (then only the others', gathered below).
+      // document is unchanged (then only the others', gathered below); and their documents' numbers.
       var appended: [Range<Int>] = []
+      var rowNumbers: [UInt64] = []
       let firstNewRow = record.rowCount
       var offset = 0
       for (doc, ps) in zip(batch, passages) {
@@ -180,24 +206,33 @@ public final class Space: @unchecked Sendable {
         offset += ps.count
         summary.documents += 1
         var keptRows: [DocumentRecord.Rows] = []
+        var keptNumber: UInt64?
+        var lexicons: [UInt32] = []
         if let bytes = try txn.get(store.docs, key: Array(doc.id.utf8)) {
           let old = try DocumentRecord(decoding: bytes)
           // Tombstoning updates space records in the database: store ours first, re-read after.
           try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
           if old.textHash == hash && old.text == text {
-            if old.rows.contains(where: { $0.space == number }) && old.metadata == metadata {
+            if old.rows.contains(where: { $0.space == self.number }) && old.metadata == metadata {
               summary.unchanged += 1
               continue
             }
-            keptRows = old.rows.filter { $0.space != number }
-            try store.tombstone(old.rows.filter { $0.space == number }, txn)
+            keptRows = old.rows.filter { $0.space != self.number }
+            keptNumber = old.number
+            lexicons = old.lexicons
+            try store.tombstone(old.rows.filter { $0.space == self.number }, txn)
           } else {
-            try store.tombstone(old.rows, txn)
+            try store.forget(old, txn)
             summary.replaced += 1
           }
           // The tombstones may have changed this space's live count.
           record = try Store.spaceRecord(txn, store.spacesDB, key)!
         }
+        let documentNumber = try keptNumber ?? {
+          let n = try store.takeDocumentNumber(txn)
+          try txn.put(documentNumbers, key: BigEndianKey(n), value: Array(doc.id.utf8))
+          return n
+        }()
         let first = record.rowCount
         for p in ps {
           let row = RowRecord(deleted: false, passage: UInt32(p.index), utf8Range: p.utf8Range, documentID: doc.id)
@@ -206,9 +241,18 @@ public final class Space: @unchecked Sendable {
           record.liveCount += 1
         }
         appended.append(rowsOfDoc)
+        rowNumbers.append(contentsOf: repeatElement(documentNumber, count: ps.count))
         summary.passages += ps.count
-        keptRows.append(DocumentRecord.Rows(space: number, first: first, count: UInt32(ps.count)))
-        let docRecord = DocumentRecord(textHash: hash, text: text, metadata: metadata, rows: keptRows)
+        if let tokens, let l = lexicon, !lexicons.contains(l.record.number) {
+          for (p, r) in zip(ps, rowsOfDoc) {
+            newPassages.append(.init(key: LexicalIndex.passageKey(document: documentNumber, passage: p.index),
+                                     utf8Range: p.utf8Range, tokens: tokens[r]))
+          }
+          lexicons.append(l.record.number)
+        }
+        keptRows.append(DocumentRecord.Rows(space: self.number, first: first, count: UInt32(ps.count)))
+        let docRecord = DocumentRecord(textHash: hash, text: text, metadata: metadata, rows: keptRows,
+                                       number: documentNumber, lexicons: lexicons)
         try txn.put(store.docs, key: Array(doc.id.utf8), value: docRecord.encoded())
       }
       if summary.passages * d == flat.count {
@@ -218,6 +262,13 @@ public final class Space: @unchecked Sendable {
         pending.reserveCapacity(summary.passages * d)
         for r in appended { pending.append(contentsOf: flat[(r.lowerBound * d)..<(r.upperBound * d)]) }
         try pending.withUnsafeBufferPointer { try appendVectors($0, from: firstNewRow, txn) }
+      }
+      let rowDocuments = try txn.openDatabase(named: SpaceDatabases(number: self.number).rowDocuments)
+      try RowDocuments.append(rowNumbers, from: firstNewRow, into: rowDocuments, txn)
+      if var l = lexicon, !newPassages.isEmpty {
+        try LexicalIndex(number: l.record.number, txn).add(newPassages, record: &l.record, txn)
+        try store.putLexicon(l.identity, l.record, txn)
+        lexicon = l
       }
       try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
       return summary

@@ -1,6 +1,8 @@
 /// A space's entry in the `spaces` database (layout in `docs/store-layout.md`).
 struct SpaceRecord: Equatable {
-  static let recordVersion: UInt32 = 1
+  /// Version 2 (store format 2) added the model file path and the lexical index; version 1
+  /// records (format 1 stores) still decode, with neither.
+  static let recordVersion: UInt32 = 2
 
   var key: SpaceKey
   /// Numbers the space's own databases (`space.<number>.vectors`, …).
@@ -11,6 +13,11 @@ struct SpaceRecord: Equatable {
   var rowCount: UInt64 = 0
   /// Rows not deleted.
   var liveCount: UInt64 = 0
+  /// The model file the space's vectors were last made with (empty: unknown, or an external model).
+  var modelPath = ""
+  /// The number of the lexical index (``LexiconRecord``) of the tokenizer that indexes this space's
+  /// documents; 0: none.
+  var lexicon: UInt32 = 0
 
   func encoded() -> [UInt8] {
     var w = ByteWriter()
@@ -25,6 +32,10 @@ struct SpaceRecord: Equatable {
     let model = Array(key.model.utf8)
     w.u32(UInt32(model.count))
     w.raw(model)
+    let path = Array(modelPath.utf8)
+    w.u32(UInt32(path.count))
+    w.raw(path)
+    w.u32(lexicon)
     return w.bytes
   }
 
@@ -38,7 +49,7 @@ struct SpaceRecord: Equatable {
   init(decoding bytes: UnsafeRawBufferPointer) throws {
     var r = ByteReader(bytes, what: "space record", failure: StoreError.corruptRecord)
     let version = try r.u32()
-    guard version == Self.recordVersion else { throw StoreError.corruptRecord("space record version \(version)") }
+    guard version == 1 || version == Self.recordVersion else { throw StoreError.corruptRecord("space record version \(version)") }
     number = try r.u32()
     let dimension = Int(try r.u32())
     guard let metric = Metric(rawValue: try r.u8()) else { throw StoreError.corruptRecord("unknown metric") }
@@ -52,91 +63,9 @@ struct SpaceRecord: Equatable {
     let model = try r.string(Int(try r.u32()))
     guard dimension > 0, !model.isEmpty, !model.contains("@") else { throw StoreError.corruptRecord("space key") }
     key = SpaceKey(model: model, dimension: dimension)
-  }
-}
-
-/// A document's entry in the `docs` database: its text, metadata, and where its passages' rows are.
-struct DocumentRecord {
-  struct Rows: Equatable {
-    var space: UInt32
-    var first: UInt64
-    var count: UInt32
-  }
-
-  var textHash: UInt64
-  var text: [UInt8]
-  var metadata: [UInt8]
-  var rows: [Rows]
-
-  func encoded() -> [UInt8] {
-    var w = ByteWriter(capacity: 24 + text.count + metadata.count + 16 * rows.count)
-    w.u64(textHash)
-    w.u32(UInt32(text.count))
-    w.u32(UInt32(metadata.count))
-    w.u32(UInt32(rows.count))
-    for r in rows { w.u32(r.space); w.u32(r.count); w.u64(r.first) }
-    w.raw(text)
-    w.raw(metadata)
-    return w.bytes
-  }
-
-  init(textHash: UInt64, text: [UInt8], metadata: [UInt8], rows: [Rows]) {
-    self.textHash = textHash
-    self.text = text
-    self.metadata = metadata
-    self.rows = rows
-  }
-
-  init(decoding bytes: UnsafeRawBufferPointer) throws {
-    var r = ByteReader(bytes, what: "document record", failure: StoreError.corruptRecord)
-    textHash = try r.u64()
-    let textLength = Int(try r.u32())
-    let metadataLength = Int(try r.u32())
-    let n = Int(try r.u32())
-    rows = []
-    for _ in 0..<n {
-      let space = try r.u32()
-      let count = try r.u32()
-      rows.append(Rows(space: space, first: try r.u64(), count: count))
+    if version >= 2 {
+      modelPath = try r.string(Int(try r.u32()))
+      lexicon = try r.u32()
     }
-    text = Array(try r.raw(textLength))
-    metadata = Array(try r.raw(metadataLength))
-  }
-}
-
-/// A row's entry in `space.<n>.rows`: which passage of which document the vector is.
-struct RowRecord {
-  var deleted: Bool
-  var passage: UInt32
-  var utf8Range: Range<Int>
-  var documentID: String
-
-  func encoded() -> [UInt8] {
-    var w = ByteWriter()
-    w.u8(deleted ? 1 : 0); w.u8(0); w.u16(0)
-    w.u32(passage)
-    w.u32(UInt32(utf8Range.lowerBound))
-    w.u32(UInt32(utf8Range.upperBound))
-    w.raw(documentID.utf8)
-    return w.bytes
-  }
-
-  init(deleted: Bool, passage: UInt32, utf8Range: Range<Int>, documentID: String) {
-    self.deleted = deleted
-    self.passage = passage
-    self.utf8Range = utf8Range
-    self.documentID = documentID
-  }
-
-  init(decoding bytes: UnsafeRawBufferPointer) throws {
-    var r = ByteReader(bytes, what: "row record", failure: StoreError.corruptRecord)
-    deleted = try r.u8() & 1 != 0
-    _ = try r.u8(); _ = try r.u16()
-    passage = try r.u32()
-    let start = Int(try r.u32())
-    let end = Int(try r.u32())
-    guard start <= end else { throw StoreError.corruptRecord("row range") }
-    utf8Range = start..<end
-    documentID = try r.string(bytes.count - 16)
   }
 }

@@ -1,4 +1,5 @@
 import CXXHash
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -18,10 +19,14 @@ import CXXHash
 /// Thread safety: a `Store` and its `Space`s may be used from any thread; writes are serialised by
 /// LMDB, readers see committed snapshots.
 public final class Store: @unchecked Sendable {
-  /// The format this Quiver writes and the only one it reads.
-  public static let formatVersion: UInt32 = 1
+  /// The format this Quiver writes (`docs/store-layout.md`). Version 2 added document numbers,
+  /// lexical indexes, row → document numbers per space, and the space's model path.
+  public static let formatVersion: UInt32 = 2
+  /// The formats this Quiver opens. A version 1 store is read as it is and upgraded to version 2 by
+  /// its first write (one transaction; nothing is lost, nothing is rewritten twice).
+  public static let readableFormats: ClosedRange<UInt32> = 1...2
   /// Recorded in `meta` when a store is created.
-  public static let createdBy = "quiver 0.3"
+  public static let createdBy = "quiver 0.4"
 
   /// The store's directory.
   public let path: String
@@ -29,13 +34,25 @@ public final class Store: @unchecked Sendable {
   let meta: LMDBDatabase
   let spacesDB: LMDBDatabase
   let docs: LMDBDatabase
+  /// The databases format 2 added; nil while a format 1 store has not been written.
+  private let current = Mutex<CurrentDatabases?>(nil)
 
-  private init(path: String, env: LMDBEnvironment, meta: LMDBDatabase, spaces: LMDBDatabase, docs: LMDBDatabase) {
+  /// The databases of format 2 beyond format 1's.
+  struct CurrentDatabases {
+    /// Document number (u64 big-endian) → document id.
+    let documentNumbers: LMDBDatabase
+    /// Tokenizer identity → ``LexiconRecord``.
+    let lexicons: LMDBDatabase
+  }
+
+  private init(path: String, env: LMDBEnvironment, meta: LMDBDatabase, spaces: LMDBDatabase, docs: LMDBDatabase,
+               current: CurrentDatabases?) {
     self.path = path
     self.env = env
     self.meta = meta
     self.spacesDB = spaces
     self.docs = docs
+    self.current.withLock { $0 = current }
   }
 
   /// Opens the store in `path`, creating the directory and an empty store when there is none.
@@ -55,29 +72,116 @@ public final class Store: @unchecked Sendable {
       var r = ByteReader(v, what: "format_version", failure: StoreError.corruptRecord)
       return (true, try r.u32(), entries)
     }
-    if let version = existing.version, version != formatVersion {
+    if let version = existing.version, !readableFormats.contains(version) {
       throw StoreError.unsupportedFormatVersion(found: version, supported: formatVersion)
     }
     if existing.version == nil && existing.entries > 0 { throw StoreError.notAStore(path: path) }
-    if existing.version != nil {  // an existing store: open its databases without writing
-      let (meta, spaces, docs) = try env.read { txn in
-        (try txn.openDatabase(named: "meta"), try txn.openDatabase(named: "spaces"), try txn.openDatabase(named: "docs"))
+    if let version = existing.version {  // an existing store: open its databases without writing
+      return try env.read { txn in
+        let current = version >= 2
+          ? CurrentDatabases(documentNumbers: try txn.openDatabase(named: "docnums"), lexicons: try txn.openDatabase(named: "lexicons"))
+          : nil
+        return Store(path: path, env: env, meta: try txn.openDatabase(named: "meta"), spaces: try txn.openDatabase(named: "spaces"),
+                     docs: try txn.openDatabase(named: "docs"), current: current)
       }
-      return Store(path: path, env: env, meta: meta, spaces: spaces, docs: docs)
     }
-    let (meta, spaces, docs) = try env.write { txn in
+    return try env.write { txn in
       let meta = try txn.openDatabase(named: "meta", flags: .create)
       let spaces = try txn.openDatabase(named: "spaces", flags: .create)
       let docs = try txn.openDatabase(named: "docs", flags: .create)
-      if try txn.get(meta, key: "format_version") == nil {
-        var w = ByteWriter()
-        w.u32(formatVersion)
-        try txn.put(meta, key: "format_version", value: w.bytes)
-        try txn.put(meta, key: "created_by", value: Array(createdBy.utf8))
-      }
-      return (meta, spaces, docs)
+      let current = CurrentDatabases(documentNumbers: try txn.openDatabase(named: "docnums", flags: .create),
+                                     lexicons: try txn.openDatabase(named: "lexicons", flags: .create))
+      var w = ByteWriter()
+      w.u32(formatVersion)
+      try txn.put(meta, key: "format_version", value: w.bytes)
+      try txn.put(meta, key: "created_by", value: Array(createdBy.utf8))
+      return Store(path: path, env: env, meta: meta, spaces: spaces, docs: docs, current: current)
     }
-    return Store(path: path, env: env, meta: meta, spaces: spaces, docs: docs)
+  }
+
+  /// The format 2 databases, upgrading a format 1 store first (see ``upgrade()``). Every write
+  /// path calls this before its write transaction.
+  func currentDatabases() throws -> CurrentDatabases {
+    if let c = current.withLock({ $0 }) { return c }
+    try upgrade()
+    return current.withLock { $0! }
+  }
+
+  /// The format 2 databases if the store has them (nil: a format 1 store not yet written).
+  var currentDatabasesIfPresent: CurrentDatabases? { current.withLock { $0 } }
+
+  /// Upgrades a format 1 store to format 2 in one write transaction: numbers every document (in id
+  /// order), writes the number → id map and each space's row → document numbers, rewrites space and
+  /// document records in their version 2 layout, sets `format_version` to 2. Lexical indexes are
+  /// built by the next ingest into each text space (``Space/ingest(_:model:splitter:updatingGraph:progress:)``).
+  func upgrade() throws {
+    let upgraded: CurrentDatabases = try env.write { txn in
+      var r = ByteReader(try txn.get(meta, key: "format_version")!, what: "format_version", failure: StoreError.corruptRecord)
+      let version = try r.u32()
+      let current = CurrentDatabases(documentNumbers: try txn.openDatabase(named: "docnums", flags: .create),
+                                     lexicons: try txn.openDatabase(named: "lexicons", flags: .create))
+      guard version < 2 else { return current }  // another process upgraded it
+      var numbers: [String: UInt64] = [:]
+      var records: [([UInt8], DocumentRecord)] = []
+      try txn.withCursor(docs) { cursor in
+        try cursor.forEach { entry in
+          records.append((Array(entry.key), try DocumentRecord(decoding: entry.value)))
+          return true
+        }
+      }
+      for (i, (key, record)) in records.enumerated() {
+        var record = record
+        record.number = UInt64(i)
+        numbers[String(decoding: key, as: UTF8.self)] = UInt64(i)
+        try txn.put(docs, key: key, value: record.encoded())
+        try txn.put(current.documentNumbers, key: BigEndianKey(UInt64(i)), value: key)
+      }
+      try setNextDocumentNumber(UInt64(records.count), txn)
+      var spaceRecords: [([UInt8], SpaceRecord)] = []
+      try txn.withCursor(spacesDB) { cursor in
+        try cursor.forEach { entry in
+          spaceRecords.append((Array(entry.key), try SpaceRecord(decoding: entry.value)))
+          return true
+        }
+      }
+      for (key, space) in spaceRecords {
+        let names = SpaceDatabases(number: space.number)
+        let rows = try txn.openDatabase(named: names.rows)
+        let rowDocs = try txn.openDatabase(named: names.rowDocuments, flags: .create)
+        var documentOfRow: [UInt64] = []
+        documentOfRow.reserveCapacity(Int(space.rowCount))
+        try txn.withCursor(rows) { cursor in
+          try cursor.forEach { entry in
+            let row = try RowRecord(decoding: entry.value)
+            documentOfRow.append(numbers[row.documentID] ?? RowDocuments.noDocument)  // deleted rows may have none
+            return true
+          }
+        }
+        try RowDocuments.append(documentOfRow, from: 0, into: rowDocs, txn)
+        try txn.put(spacesDB, key: key, value: space.encoded())
+      }
+      var w = ByteWriter()
+      w.u32(Self.formatVersion)
+      try txn.put(meta, key: "format_version", value: w.bytes)
+      return current
+    }
+    current.withLock { $0 = upgraded }
+  }
+
+  /// Takes the next document number (`meta.next_document`).
+  func takeDocumentNumber(_ txn: LMDBTransaction) throws -> UInt64 {
+    let n = try txn.get(meta, key: "next_document").map { bytes -> UInt64 in
+      var r = ByteReader(bytes, what: "next_document", failure: StoreError.corruptRecord)
+      return try r.u64()
+    } ?? 0
+    try setNextDocumentNumber(n + 1, txn)
+    return n
+  }
+
+  private func setNextDocumentNumber(_ n: UInt64, _ txn: LMDBTransaction) throws {
+    var w = ByteWriter()
+    w.u64(n)
+    try txn.put(meta, key: "next_document", value: w.bytes)
   }
 
   // MARK: Spaces
@@ -128,9 +232,7 @@ public final class Store: @unchecked Sendable {
         }
       }
       let record = SpaceRecord(key: key, number: highest + 1, metric: metric, elementType: elementType)
-      for suffix in ["vectors", "rows", "dead"] {
-        _ = try txn.openDatabase(named: "space.\(record.number).\(suffix)", flags: .create)
-      }
+      for name in SpaceDatabases(number: record.number).all { _ = try txn.openDatabase(named: name, flags: .create) }
       try txn.put(spacesDB, key: Array(key.description.utf8), value: record.encoded())
       return record
     }
@@ -183,16 +285,27 @@ public final class Store: @unchecked Sendable {
   /// - Returns: how many of `ids` existed.
   @discardableResult
   public func delete(ids: [String]) throws -> Int {
-    try env.write { txn in
+    _ = try currentDatabases()
+    return try env.write { txn in
       var deleted = 0
       for id in ids {
         guard let bytes = try txn.get(docs, key: Array(id.utf8)) else { continue }
-        let record = try DocumentRecord(decoding: bytes)
-        try tombstone(record.rows, txn)
+        try forget(try DocumentRecord(decoding: bytes), txn)
         try txn.delete(docs, key: Array(id.utf8))
         deleted += 1
       }
       return deleted
+    }
+  }
+
+  /// Removes everything that points at a document's current text: its rows in every space
+  /// (tombstoned), its passages in every lexical index, its number. The caller deletes or replaces
+  /// the record itself, in the same transaction.
+  func forget(_ record: DocumentRecord, _ txn: LMDBTransaction) throws {
+    try tombstone(record.rows, txn)
+    if let number = record.number {
+      try removeFromLexicons(document: number, lexicons: record.lexicons, txn)
+      try txn.delete(try currentDatabases().documentNumbers, key: BigEndianKey(number))
     }
   }
 
@@ -263,12 +376,17 @@ struct SpaceDatabases {
   let vectors: String
   let rows: String
   let dead: String
+  /// Format 2: each row's document number, in chunks (``RowDocuments``).
+  let rowDocuments: String
 
   init(number: UInt32) {
     vectors = "space.\(number).vectors"
     rows = "space.\(number).rows"
     dead = "space.\(number).dead"
+    rowDocuments = "space.\(number).rowdocs"
   }
+
+  var all: [String] { [vectors, rows, dead, rowDocuments] }
 }
 
 /// A space as listed by ``Store/spaces()``.

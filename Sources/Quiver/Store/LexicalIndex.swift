@@ -1,0 +1,318 @@
+/// A store's lexical index for one tokenizer (`docs/store-layout.md` §10–11): BM25 over the token
+/// ids that the tokenizer gives the store's passages, written in the same write transaction as the
+/// documents whose passages it posts.
+///
+/// Postings are written as immutable *segments*, one per ingest batch: the batch's postings of each
+/// token under the key (segment, token), so an ingest appends and never rewrites a list. The tail
+/// segments are merged, eight of one level into one of the next (a log-structured merge), which
+/// keeps a term's lists few (≈ 8 per level) and drops the postings of deleted passages. A deleted
+/// passage's record is removed at once and its key kept in `dead` (searches skip it) until the merge
+/// that drops its postings; `deadterms` counts, per token, the dead postings still in segments, so
+/// that document frequencies stay exact.
+///
+/// Passage keys: document number << 20 | passage index (``passageKey(document:passage:)``).
+struct LexicalIndex {
+  /// Segments of one level merged at once.
+  static let mergeFanIn = 8
+  /// Passages a document can have in the index.
+  static let passagesPerDocument = 1 << 20
+
+  let number: UInt32
+  let postings: LMDBDatabase
+  let passages: LMDBDatabase
+  let segments: LMDBDatabase
+  let dead: LMDBDatabase
+  let deadTerms: LMDBDatabase
+
+  /// The names of lexicon `number`'s databases.
+  static func databaseNames(_ number: UInt32) -> [String] {
+    ["postings", "passages", "segments", "dead", "deadterms"].map { "lex.\(number).\($0)" }
+  }
+
+  /// Opens (with `create`, creates) lexicon `number`'s databases in `txn`.
+  init(number: UInt32, _ txn: LMDBTransaction, create: Bool = false) throws {
+    self.number = number
+    let names = Self.databaseNames(number)
+    let flags: LMDBDatabase.Flags = create ? .create : []
+    postings = try txn.openDatabase(named: names[0], flags: flags)
+    passages = try txn.openDatabase(named: names[1], flags: flags)
+    segments = try txn.openDatabase(named: names[2], flags: flags)
+    dead = try txn.openDatabase(named: names[3], flags: flags)
+    deadTerms = try txn.openDatabase(named: names[4], flags: flags)
+  }
+
+  static func passageKey(document: UInt64, passage: Int) -> UInt64 {
+    precondition(passage < passagesPerDocument, "passage \(passage) beyond \(passagesPerDocument)")
+    return document << 20 | UInt64(passage)
+  }
+
+  static func document(ofPassage key: UInt64) -> UInt64 { key >> 20 }
+
+  // MARK: Writing
+
+  /// A passage to post: its key, its byte range in the document's text, its token ids.
+  struct NewPassage {
+    var key: UInt64
+    var utf8Range: Range<Int>
+    var tokens: [Int32]
+  }
+
+  /// Posts `new` (keys distinct, none posted before) as one segment and merges the tail segments.
+  /// Passages without tokens are not posted.
+  func add(_ new: [NewPassage], record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
+    var entries: [(token: Int32, entry: PostingsList.Entry)] = []
+    var first = UInt64.max, last = UInt64.min, count: UInt64 = 0
+    for p in new where !p.tokens.isEmpty {
+      let terms = Self.termCounts(p.tokens)
+      let length = UInt32(p.tokens.count)
+      var w = ByteWriter(capacity: 16 + 3 * terms.count)
+      w.u32(length)
+      w.u32(UInt32(p.utf8Range.lowerBound))
+      w.u32(UInt32(p.utf8Range.upperBound))
+      w.u32(UInt32(terms.count))
+      var previous: Int32 = 0
+      for t in terms {
+        w.varint(UInt64(t.token - previous))
+        w.varint(UInt64(t.tf))
+        previous = t.token
+        entries.append((t.token, PostingsList.Entry(passage: p.key, tf: t.tf, length: length)))
+      }
+      try txn.put(passages, key: BigEndianKey(p.key), value: w.bytes)
+      record.passages += 1
+      record.totalLength += UInt64(length)
+      first = min(first, p.key)
+      last = max(last, p.key)
+      count += 1
+    }
+    guard count > 0 else { return }
+    entries.sort { $0.token != $1.token ? $0.token < $1.token : $0.entry.passage < $1.entry.passage }
+    let segment = LexicalSegment(number: record.nextSegment, firstPassage: first, lastPassage: last, passages: count, level: 0)
+    record.nextSegment += 1
+    try writeLists(entries, segment: segment.number, txn)
+    try txn.put(segments, key: Self.segmentKey(segment.number), value: segment.encoded())
+    try mergeTail(record: &record, txn)
+  }
+
+  /// Removes every passage of document `document`: records deleted, keys marked dead, statistics
+  /// updated. Returns how many passages it had.
+  @discardableResult
+  func remove(document: UInt64, record: inout LexiconRecord, _ txn: LMDBTransaction) throws -> Int {
+    let lower = BigEndianKey(Self.passageKey(document: document, passage: 0))
+    let upper = BigEndianKey(Self.passageKey(document: document + 1, passage: 0))
+    var found: [(key: UInt64, length: UInt32, tokens: [Int32])] = []
+    try txn.withCursor(passages) { cursor in
+      try cursor.forEach(from: lower, to: upper) { entry in
+        guard let key = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("passage key") }
+        let p = try Self.decodePassage(entry.value)
+        found.append((key, p.length, p.terms.map(\.token)))
+        return true
+      }
+    }
+    for p in found {
+      try txn.delete(passages, key: BigEndianKey(p.key))
+      try txn.put(dead, key: BigEndianKey(p.key), value: [UInt8]())
+      for token in p.tokens { try addDeadTerms(token, 1, txn) }
+      record.passages -= 1
+      record.totalLength -= UInt64(p.length)
+    }
+    return found.count
+  }
+
+  /// Merges every segment into one (dropping all dead postings): the lexical part of compaction.
+  func mergeAll(record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
+    let all = try allSegments(txn)
+    let deadCount = try txn.count(dead)
+    guard all.count > 1 || deadCount > 0, !all.isEmpty else { return }
+    try merge(all, level: (all.map(\.level).max() ?? 0) + 1, record: &record, txn)
+  }
+
+  /// While the last `mergeFanIn` segments share a level, merges them into one of the next level.
+  private func mergeTail(record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
+    while true {
+      let all = try allSegments(txn)
+      guard let level = all.last?.level else { return }
+      let run = all.reversed().prefix { $0.level == level }
+      guard run.count >= Self.mergeFanIn else { return }
+      try merge(Array(run.reversed()), level: level + 1, record: &record, txn)
+    }
+  }
+
+  /// Replaces `old` (consecutive segments) by one segment of `level`: their lists concatenated in
+  /// key order per token, dead passages' postings dropped (and those passages forgotten).
+  private func merge(_ old: [LexicalSegment], level: UInt8, record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
+    let deadKeys = try deadSet(txn)
+    var entries: [(token: Int32, entry: PostingsList.Entry)] = []
+    var dropped: [Int32: UInt32] = [:]
+    var droppedPassages = Set<UInt64>()
+    var oldKeys: [[UInt8]] = []
+    for s in old {
+      try txn.withCursor(postings) { cursor in
+        try cursor.forEach(from: Self.listKey(s.number, 0), to: Self.segmentKey(s.number + 1)) { entry in
+          guard entry.key.count == 8 else { throw StoreError.corruptRecord("postings key") }
+          let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+          for e in try PostingsList.decode(entry.value, failure: StoreError.corruptRecord) {
+            if deadKeys.contains(e.passage) {
+              dropped[token, default: 0] += 1
+              droppedPassages.insert(e.passage)
+            } else {
+              entries.append((token, e))
+            }
+          }
+          oldKeys.append(Array(entry.key))
+          return true
+        }
+      }
+    }
+    for key in oldKeys { try txn.delete(postings, key: key) }
+    for s in old { try txn.delete(segments, key: Self.segmentKey(s.number)) }
+    for (token, n) in dropped { try addDeadTerms(token, -Int(n), txn) }
+    for p in droppedPassages { try txn.delete(dead, key: BigEndianKey(p)) }
+    guard !entries.isEmpty else { return }
+    entries.sort { $0.token != $1.token ? $0.token < $1.token : $0.entry.passage < $1.entry.passage }
+    let keys = entries.map(\.entry.passage)
+    let merged = LexicalSegment(number: record.nextSegment, firstPassage: keys.min()!, lastPassage: keys.max()!,
+                                passages: UInt64(Set(keys).count), level: level)
+    record.nextSegment += 1
+    try writeLists(entries, segment: merged.number, txn)
+    try txn.put(segments, key: Self.segmentKey(merged.number), value: merged.encoded())
+  }
+
+  /// Writes `entries` (sorted by token, then passage) as one list per token of `segment`.
+  private func writeLists(_ entries: [(token: Int32, entry: PostingsList.Entry)], segment: UInt32, _ txn: LMDBTransaction) throws {
+    var start = 0
+    while start < entries.count {
+      var end = start + 1
+      while end < entries.count && entries[end].token == entries[start].token { end += 1 }
+      let list = PostingsList.encode(entries[start..<end].map(\.entry))
+      try txn.put(postings, key: Self.listKey(segment, entries[start].token), value: list)
+      start = end
+    }
+  }
+
+  private func addDeadTerms(_ token: Int32, _ delta: Int, _ txn: LMDBTransaction) throws {
+    let key = Self.tokenKey(token)
+    var n = Int(try deadTermCount(token, txn)) + delta
+    guard n >= 0 else { throw StoreError.corruptRecord("dead-term count of token \(token) below zero") }
+    if n == 0 {
+      try txn.delete(deadTerms, key: key)
+    } else {
+      var w = ByteWriter(capacity: 4)
+      w.u32(UInt32(n))
+      try txn.put(deadTerms, key: key, value: w.bytes)
+    }
+  }
+
+  // MARK: Reading
+
+  /// The k best live passages for the query's token ids (repeats count), best first.
+  func search(tokens: [Int32], k: Int, record: LexiconRecord, _ txn: LMDBTransaction) throws -> [(passage: UInt64, score: Double)] {
+    guard record.passages > 0, !tokens.isEmpty else { return [] }
+    let all = try allSegments(txn)
+    let deadKeys = try deadSet(txn)
+    // Segments usually hold increasing, disjoint key ranges (documents are numbered as they come);
+    // a document added to this index later than newer ones breaks that, and its lists are merged.
+    let ordered = zip(all, all.dropFirst()).allSatisfy { $0.lastPassage < $1.firstPassage }
+    var cursors: [TermCursor] = []
+    for t in Self.termCounts(tokens) {
+      var lists: [PostingsList.Reader] = []
+      var df = 0
+      for s in all {
+        guard let bytes = try txn.get(postings, key: Self.listKey(s.number, t.token)) else { continue }
+        let reader = try PostingsList.Reader(bytes, failure: StoreError.corruptRecord)
+        df += reader.count
+        lists.append(reader)
+      }
+      df -= Int(try deadTermCount(t.token, txn))
+      guard df > 0 else { continue }
+      let weight = record.bm25.idf(df: df, passages: Int(record.passages)) * Double(t.tf)
+      cursors.append(try TermCursor(weight: weight, lists: lists, ordered: ordered, bm25: record.bm25,
+                                    averageLength: record.averageLength))
+    }
+    return try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength) { !deadKeys.contains($0) }
+  }
+
+  /// A live passage's byte range in its document, or nil.
+  func passageRange(_ key: UInt64, _ txn: LMDBTransaction) throws -> Range<Int>? {
+    guard let bytes = try txn.get(passages, key: BigEndianKey(key)) else { return nil }
+    return try Self.decodePassage(bytes).utf8Range
+  }
+
+  /// The segments in search order.
+  func allSegments(_ txn: LMDBTransaction) throws -> [LexicalSegment] {
+    var out: [LexicalSegment] = []
+    try txn.withCursor(segments) { cursor in
+      try cursor.forEach { entry in
+        guard entry.key.count == 4 else { throw StoreError.corruptRecord("segment key") }
+        let number = UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self))
+        out.append(try LexicalSegment(number: number, decoding: entry.value))
+        return true
+      }
+    }
+    return out
+  }
+
+  private func deadSet(_ txn: LMDBTransaction) throws -> Set<UInt64> {
+    var out = Set<UInt64>()
+    try txn.withCursor(dead) { cursor in
+      try cursor.forEach { entry in
+        guard let key = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("dead passage key") }
+        out.insert(key)
+        return true
+      }
+    }
+    return out
+  }
+
+  private func deadTermCount(_ token: Int32, _ txn: LMDBTransaction) throws -> UInt32 {
+    guard let v = try txn.get(deadTerms, key: Self.tokenKey(token)) else { return 0 }
+    var r = ByteReader(v, what: "dead-term count", failure: StoreError.corruptRecord)
+    return try r.u32()
+  }
+
+  // MARK: Encoding
+
+  /// A passage record: u32 length, u32 start, u32 end, u32 m, then m (token delta, tf) varint pairs.
+  static func decodePassage(_ bytes: UnsafeRawBufferPointer) throws -> (length: UInt32, utf8Range: Range<Int>, terms: [(token: Int32, tf: UInt32)]) {
+    var r = ByteReader(bytes, what: "lexical passage", failure: StoreError.corruptRecord)
+    let length = try r.u32()
+    let start = Int(try r.u32()), end = Int(try r.u32())
+    guard start <= end else { throw StoreError.corruptRecord("lexical passage range") }
+    var terms: [(token: Int32, tf: UInt32)] = []
+    var token: Int64 = 0
+    for _ in 0..<Int(try r.u32()) {
+      token += Int64(try r.varint())
+      let tf = try r.varint()
+      guard token <= Int64(Int32.max), tf <= UInt64(UInt32.max) else { throw StoreError.corruptRecord("lexical passage term") }
+      terms.append((Int32(token), UInt32(tf)))
+    }
+    return (length, start..<end, terms)
+  }
+
+  /// Distinct tokens of `tokens`, ascending, with their counts.
+  static func termCounts(_ tokens: [Int32]) -> [(token: Int32, tf: UInt32)] {
+    var out: [(token: Int32, tf: UInt32)] = []
+    for t in tokens.sorted() {
+      if let last = out.last, last.token == t { out[out.count - 1].tf += 1 } else { out.append((t, 1)) }
+    }
+    return out
+  }
+
+  static func segmentKey(_ segment: UInt32) -> [UInt8] {
+    var w = ByteWriter(capacity: 4)
+    w.u32BE(segment)
+    return w.bytes
+  }
+
+  static func listKey(_ segment: UInt32, _ token: Int32) -> [UInt8] {
+    var w = ByteWriter(capacity: 8)
+    w.u32BE(segment)
+    w.u32BE(UInt32(bitPattern: token))
+    return w.bytes
+  }
+
+  static func tokenKey(_ token: Int32) -> [UInt8] {
+    var w = ByteWriter(capacity: 4)
+    w.u32BE(UInt32(bitPattern: token))
+    return w.bytes
+  }
+}
