@@ -311,6 +311,10 @@ import Testing
       let space = try store.space(for: model)
       let info = try store.spaces()[0]
       #expect(info.rows == info.liveRows)
+      // The lexical index holds exactly the committed documents' passages, no more, no less.
+      let problems = try store.verifyLexicalIndexes()
+      #expect(problems.isEmpty, "\(problems)")
+      #expect(try space.hasLexicalIndex)
       var expectedRows = 0
       for d in documents { expectedRows += PassageSplitter().passages(of: d.text).count }
       #expect(info.rows == UInt64(expectedRows))

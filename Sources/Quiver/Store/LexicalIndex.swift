@@ -204,9 +204,19 @@ struct LexicalIndex {
 
   // MARK: Reading
 
-  /// The k best live passages for the query's token ids (repeats count), best first.
-  func search(tokens: [Int32], k: Int, record: LexiconRecord, _ txn: LMDBTransaction) throws -> [(passage: UInt64, score: Double)] {
-    guard record.passages > 0, !tokens.isEmpty else { return [] }
+  /// A query's terms: its distinct token ids that some live passage holds, each with its weight
+  /// idf × its count in the query (repeats count, as in rank-bm25).
+  struct QueryTerms {
+    var weights: [Int32: Double] = [:]
+  }
+
+  /// The k best live passages for the query's token ids (repeats count), best first, and the
+  /// query's terms (for scoring other passages with ``score(passage:terms:record:_:)``).
+  func search(tokens: [Int32], k: Int, record: LexiconRecord, _ txn: LMDBTransaction) throws
+    -> (passages: [(passage: UInt64, score: Double)], terms: QueryTerms)
+  {
+    var terms = QueryTerms()
+    guard record.passages > 0, !tokens.isEmpty else { return ([], terms) }
     let all = try allSegments(txn)
     let deadKeys = try deadSet(txn)
     // Segments usually hold increasing, disjoint key ranges (documents are numbered as they come);
@@ -225,10 +235,25 @@ struct LexicalIndex {
       df -= Int(try deadTermCount(t.token, txn))
       guard df > 0 else { continue }
       let weight = record.bm25.idf(df: df, passages: Int(record.passages)) * Double(t.tf)
+      terms.weights[t.token] = weight
       cursors.append(try TermCursor(weight: weight, lists: lists, ordered: ordered, bm25: record.bm25,
                                     averageLength: record.averageLength))
     }
-    return try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength) { !deadKeys.contains($0) }
+    let top = try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength) { !deadKeys.contains($0) }
+    return (top, terms)
+  }
+
+  /// The BM25 score of live passage `key` for `terms` (0 when it holds none), or nil when the
+  /// passage is not in the index.
+  func score(passage key: UInt64, terms: QueryTerms, record: LexiconRecord, _ txn: LMDBTransaction) throws -> Double? {
+    guard let bytes = try txn.get(passages, key: BigEndianKey(key)) else { return nil }
+    let p = try Self.decodePassage(bytes)
+    var score = 0.0
+    for t in p.terms {
+      guard let w = terms.weights[t.token] else { continue }
+      score += record.bm25.termScore(idf: w, tf: Int(t.tf), length: Int(p.length), averageLength: record.averageLength)
+    }
+    return score
   }
 
   /// A live passage's byte range in its document, or nil.

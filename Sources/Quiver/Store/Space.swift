@@ -189,7 +189,7 @@ public final class Space: @unchecked Sendable {
       guard var record = try Store.spaceRecord(txn, store.spacesDB, key) else {
         throw StoreError.unknownSpace(key.description)
       }
-      var lexicon = record.lexicon != 0 && tokens != nil ? try store.lexicon(record.lexicon, txn) : nil
+      let lexicon = record.lexicon != 0 && tokens != nil ? try store.lexicon(record.lexicon, txn) : nil
       var newPassages: [LexicalIndex.NewPassage] = []
       var summary = IngestSummary()
       // The rows of `flat` to append, in row order from record.rowCount: all of them unless a
@@ -265,10 +265,10 @@ public final class Space: @unchecked Sendable {
       }
       let rowDocuments = try txn.openDatabase(named: SpaceDatabases(number: self.number).rowDocuments)
       try RowDocuments.append(rowNumbers, from: firstNewRow, into: rowDocuments, txn)
-      if var l = lexicon, !newPassages.isEmpty {
-        try LexicalIndex(number: l.record.number, txn).add(newPassages, record: &l.record, txn)
-        try store.putLexicon(l.identity, l.record, txn)
-        lexicon = l
+      // Re-read: replacing documents above removed passages and updated the record.
+      if let l = lexicon, !newPassages.isEmpty, var (identity, current) = try store.lexicon(l.record.number, txn) {
+        try LexicalIndex(number: current.number, txn).add(newPassages, record: &current, txn)
+        try store.putLexicon(identity, current, txn)
       }
       try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
       return summary

@@ -16,6 +16,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case unsupportedElementType(metric: String, element: String)
   /// The space exists with another metric or element type than asked for.
   case spaceMismatch(String)
+  /// A lexical or hybrid query on a space without a lexical index.
+  case noLexicalIndex(String)
+  /// The query's tokenizer is not the one the space's lexical index was built with.
+  case tokenizerMismatch(expected: String, actual: String)
+  /// An argument out of its range (k < 1, …).
+  case invalidArgument(String)
 
   public var description: String {
     switch self {
@@ -28,6 +34,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case .invalidDocument(let id, let reason): "document \"\(id)\": \(reason)"
     case .unsupportedElementType(let metric, let element): "\(element) vectors are not supported in \(metric) spaces"
     case .spaceMismatch(let what): "space exists with different settings: \(what)"
+    case .noLexicalIndex(let space):
+      "space \(space) has no lexical index (vectors ingested without a tokenizer, or a store not yet re-ingested): use --mode vector"
+    case .tokenizerMismatch(let expected, let actual):
+      "the space's lexical index uses tokenizer \(expected), not \(actual): query with the model it was built with"
+    case .invalidArgument(let what): what
     }
   }
 }
