@@ -7,5 +7,6 @@ struct QuiverBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "quiver-bench",
     abstract: "Quiver's benchmarks (build with -c release). Each prints a table, or one JSON object with --json.",
-    subcommands: [KernelBenchCommand.self, EmbedBenchCommand.self, StoreBenchCommand.self, CacheBenchCommand.self, AnnBenchCommand.self])
+    subcommands: [KernelBenchCommand.self, EmbedBenchCommand.self, StoreBenchCommand.self, CacheBenchCommand.self, AnnBenchCommand.self,
+                  SearchBenchCommand.self])
 }

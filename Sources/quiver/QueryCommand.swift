@@ -32,7 +32,7 @@ struct QueryCommand: ParsableCommand {
   var alpha: Double?
 
   @Option(help: "Candidates each side gives a hybrid query.")
-  var candidates = 100
+  var candidates = 30
 
   @Flag(help: "List passages (a document may appear more than once) instead of documents.")
   var passages = false
@@ -124,9 +124,11 @@ struct QueryCommand: ParsableCommand {
     }
     var model = explicitModel
     if model == nil, chosen.key.model.hasPrefix("qvm:") {
-      let path = try chosen.modelPath ?? Fixtures.model
-      guard FileManager.default.fileExists(atPath: path) else {
-        throw ValidationError("space \(chosen.key) was made with the model file \(path), which is gone: pass --model")
+      // The file the space recorded, else a fixture model of the space's identity (a format 1 store).
+      guard let path = try chosen.modelPath.flatMap({ FileManager.default.fileExists(atPath: $0) ? $0 : nil })
+        ?? Fixtures.model(identity: chosen.key.model)
+      else {
+        throw ValidationError("space \(chosen.key) was made with a model file that is not here (\(try chosen.modelPath ?? "not recorded")): pass --model")
       }
       model = try StaticModel(path: path)
     }

@@ -12,10 +12,14 @@ import Testing
     return try StoreTests.corpus(n).map(\.doc).filter { seen.insert($0.id).inserted }
   }
 
+  /// Lexical token ids as libsentencepiece gives them for the lower-cased text (the store uses
+  /// Quiver's own encoder: the same ids, another code path).
+  static func lexicalIDs(_ text: String) throws -> [Int32] { try model.tokenizer.encode(text.lowercased()) }
+
   /// BM25 of every passage computed directly from the passages' token ids (idf = ln(1 + (N − df +
   /// 0.5)/(df + 0.5)), k1 = 1.2, b = 0.75, repeats of a query token counted), best first.
   static func directBM25(_ query: String, passages: [(id: String, passage: Int, tokens: [Int32])]) throws -> [(id: String, passage: Int, score: Double)] {
-    let q = try model.tokenIDs([query])[0]
+    let q = try lexicalIDs(query)
     let n = Double(passages.count)
     let avgdl = Double(passages.reduce(0) { $0 + $1.tokens.count }) / n
     var df: [Int32: Int] = [:]
@@ -27,8 +31,9 @@ import Testing
         guard let d = df[t] else { continue }
         let tf = Double(p.tokens.filter { $0 == t }.count)
         guard tf > 0 else { continue }
-        let idf = log(1 + (n - Double(d) + 0.5) / (Double(d) + 0.5))
-        score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * Double(p.tokens.count) / avgdl))
+        let idf: Double = log(1 + (n - Double(d) + 0.5) / (Double(d) + 0.5))
+        let norm: Double = 0.25 + 0.75 * Double(p.tokens.count) / avgdl
+        score += idf * tf * 2.2 / (tf + 1.2 * norm)
       }
       if score > 0 { out.append((p.id, p.passage, score)) }
     }
@@ -53,7 +58,7 @@ import Testing
       for d in docs {
         let utf8 = Array(d.text.utf8)
         for p in PassageSplitter().passages(of: d.text) {
-          passages.append((d.id, p.index, try Self.model.tokenIDs([String(decoding: utf8[p.utf8Range], as: UTF8.self)])[0]))
+          passages.append((d.id, p.index, try Self.lexicalIDs(String(decoding: utf8[p.utf8Range], as: UTF8.self))))
         }
       }
       for query in ["Python library for parsing XML", "mail transfer agent", "GTK theme engine", "the the library", "zzzqqq"] {

@@ -125,6 +125,8 @@ import Testing
         #expect(try store.document(id: top?.id ?? "")?.text.hasPrefix(String(doc.text.prefix(300))) == true, "\(doc.id) → \(top?.id ?? "nothing")")
       }
       #expect(try space.search(text: "a replacement text about kernel modules", model: Self.model, k: 1).first?.id == docs[10].id)
+      let problems = try store.verifyLexicalIndexes()  // the earlier text's passages were never posted
+      #expect(problems.isEmpty, "\(problems)")
     }
   }
 

@@ -10,7 +10,6 @@ Recall@10 and MRR@10 for BM25, the teacher, and static models (float and model f
       --work /tmp/eval --float /tmp/distill/float-256.npz fixtures/quiver-256d-pq.qvm ...
 """
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -21,14 +20,11 @@ from collections import Counter
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "distill"))
+sys.path.insert(0, os.path.dirname(__file__))
 from reference import ReferenceEmbedder  # noqa: E402
+from heldout import held_out  # noqa: E402
 
 
-def held_out(corpus, n):
-    with open(corpus, encoding="utf-8") as f:
-        test = [r for r in map(json.loads, f) if r["split"] == "test"]
-    test.sort(key=lambda r: hashlib.sha256(r["package"].encode()).hexdigest())
-    return test[:n]
 
 
 def metrics(scores):

@@ -1,75 +1,238 @@
 /// A postings list of one token in one segment of a lexical index (`docs/store-layout.md` §11):
 /// the passages holding the token, in increasing passage-key order, each with the token's count in
-/// the passage (tf) and the passage's length in tokens.
+/// the passage (tf) and the passage's length in tokens, in blocks of ``blockSize`` entries that a
+/// search can skip whole.
 ///
-/// Bytes: u32 count n, u32 max tf, u32 min length (the list's bounds, for skipping in a search),
-/// then n entries of three LEB128 varints — the passage key's difference from the previous entry's
-/// (the first entry's from 0), tf, length.
+/// Bounds: BM25's tf part rises with tf and falls with length, so the largest it can be over a set
+/// of entries is reached on the set's Pareto front of (high tf, short length). Each block, and the
+/// whole list, carries a *cover* of that front: at most four (tf, length) points, each ≥ the tf and
+/// ≤ the length of the front points it stands for — exact when the front has ≤ 4 points, safe
+/// always, and far tighter than (max tf, min length) over the whole list.
+///
+/// Bytes (little-endian): a 48-byte header — u32 count n, u32 block count B, u32 cover size c, u32 0,
+/// 4 × (u32 tf, u32 length) the list's cover (the first c used); B block descriptors of 48 bytes —
+/// u64 the block's last passage key, u32 the byte offset of its first entry from the start of the
+/// entries, u32 cover size, 4 × (u32 tf, u32 length); then the n entries, three LEB128 varints each —
+/// the passage key's difference from the previous entry's (a block's first entry: from the previous
+/// block's last key, the first block's from 0), tf, length.
 struct PostingsList {
+  static let blockSize = 128
+  static let headerBytes = 48
+  static let descriptorBytes = 48
+  static let coverSize = 4
+
   struct Entry: Equatable {
     var passage: UInt64
     var tf: UInt32
     var length: UInt32
   }
 
-  /// Encodes `entries` (sorted by passage key, keys distinct, tf ≥ 1).
-  static func encode(_ entries: [Entry]) -> [UInt8] {
-    precondition(!entries.isEmpty, "empty postings list")
-    var w = ByteWriter(capacity: 12 + 4 * entries.count)
-    w.u32(UInt32(entries.count))
-    w.u32(entries.map(\.tf).max()!)
-    w.u32(entries.map(\.length).min()!)
-    var previous: UInt64 = 0
-    for e in entries {
-      precondition(e.passage >= previous && e.tf > 0, "postings out of order")
-      w.varint(e.passage - previous)
-      w.varint(UInt64(e.tf))
-      w.varint(UInt64(e.length))
-      previous = e.passage
+  /// A list whose bytes do not follow the format (damage, or a bug); the store reports it as its
+  /// corrupt record.
+  struct Malformed: Error {
+    let reason: String
+  }
+
+  /// At most ``coverSize`` (tf, length) points that bound every point of `points` (some cover point
+  /// has a tf at least its tf and a length at most its length).
+  static func cover(_ points: some Sequence<(tf: UInt32, length: UInt32)>) -> [(tf: UInt32, length: UInt32)] {
+    // The Pareto front, by tf descending: each kept point is shorter than every higher-tf point.
+    var front: [(tf: UInt32, length: UInt32)] = []
+    for p in points.sorted(by: { $0.tf != $1.tf ? $0.tf > $1.tf : $0.length < $1.length }) {
+      if front.last.map({ p.length < $0.length }) ?? true { front.append(p) }
     }
+    guard front.count > coverSize else { return front }
+    // Consecutive groups of the front, each bounded by (its highest tf, its shortest length).
+    var out: [(tf: UInt32, length: UInt32)] = []
+    let per = (front.count + coverSize - 1) / coverSize
+    var start = 0
+    while start < front.count {
+      let group = front[start..<min(front.count, start + per)]
+      out.append((group.first!.tf, group.last!.length))
+      start += per
+    }
+    return out
+  }
+
+  private static func write(_ cover: [(tf: UInt32, length: UInt32)], to w: inout ByteWriter) {
+    w.u32(UInt32(cover.count))
+    for i in 0..<coverSize {
+      w.u32(i < cover.count ? cover[i].tf : 0)
+      w.u32(i < cover.count ? cover[i].length : 0)
+    }
+  }
+
+  /// Encodes `entries` (sorted by passage key, keys distinct, tf ≥ 1).
+  static func encode(_ entries: some Collection<Entry>) -> [UInt8] {
+    precondition(!entries.isEmpty, "empty postings list")
+    let blocks = (entries.count + blockSize - 1) / blockSize
+    var body = ByteWriter(capacity: 4 * entries.count)
+    var descriptors = ByteWriter(capacity: descriptorBytes * blocks)
+    var previous: UInt64 = 0
+    var block: [(tf: UInt32, length: UInt32)] = []
+    var listPoints: [(tf: UInt32, length: UInt32)] = []
+    var blockStart = 0
+    for (i, e) in entries.enumerated() {
+      precondition(e.tf > 0 && (i == 0 || e.passage > previous), "postings out of order")
+      if i % blockSize == 0 { blockStart = body.bytes.count }
+      body.varint(e.passage - previous)
+      body.varint(UInt64(e.tf))
+      body.varint(UInt64(e.length))
+      previous = e.passage
+      block.append((e.tf, e.length))
+      if i % blockSize == blockSize - 1 || i == entries.count - 1 {
+        let c = cover(block)
+        descriptors.u64(e.passage)
+        descriptors.u32(UInt32(blockStart))
+        write(c, to: &descriptors)
+        listPoints.append(contentsOf: c)
+        block.removeAll(keepingCapacity: true)
+      }
+    }
+    var w = ByteWriter(capacity: headerBytes + descriptors.bytes.count + body.bytes.count)
+    w.u32(UInt32(entries.count))
+    w.u32(UInt32(blocks))
+    w.u32(0)
+    write(cover(listPoints), to: &w)
+    w.raw(descriptors.bytes)
+    w.raw(body.bytes)
     return w.bytes
   }
 
-  /// Every entry of an encoded list; a malformed list throws `failure`'s error.
-  static func decode(_ bytes: UnsafeRawBufferPointer, failure: @escaping (String) -> any Error) throws -> [Entry] {
-    var reader = try Reader(bytes, failure: failure)
+  /// Every entry of an encoded list.
+  /// - Throws: ``Malformed``.
+  static func decode(_ bytes: UnsafeRawBufferPointer) throws -> [Entry] {
+    var reader = try Reader(bytes)
     var out: [Entry] = []
     out.reserveCapacity(reader.count)
     while let e = try reader.next() { out.append(e) }
     return out
   }
 
-  /// Reads an encoded list in place (zero-copy: valid as long as `bytes`), one entry at a time.
+  /// Reads an encoded list in place (zero-copy: valid as long as `bytes`), one entry at a time, or
+  /// skipping to a key a block at a time. Every read is bounds-checked; a malformed list throws.
   struct Reader {
     let count: Int
-    let maxTF: UInt32
-    let minLength: UInt32
-    private var body: ByteReader
+    private let bytes: UnsafeRawBufferPointer
+    private let blocks: Int
+    private let entriesStart: Int
+    private var position: Int
     private var read = 0
     private var previous: UInt64 = 0
-    private let failure: (String) -> any Error
 
-    /// - Parameter failure: makes the error thrown for a malformed list (the store's corrupt record).
-    init(_ bytes: UnsafeRawBufferPointer, failure: @escaping (String) -> any Error) throws {
-      self.failure = failure
-      var r = ByteReader(bytes, what: "postings list", failure: failure)
-      count = Int(try r.u32())
-      maxTF = try r.u32()
-      minLength = try r.u32()
-      body = r
+    /// - Throws: ``Malformed`` for a header that does not fit the bytes.
+    init(_ bytes: UnsafeRawBufferPointer) throws {
+      self.bytes = bytes
+      guard bytes.count >= PostingsList.headerBytes else { throw Malformed(reason: "postings list of \(bytes.count) bytes") }
+      count = Int(LittleEndian.load(bytes, at: 0, as: UInt32.self))
+      blocks = Int(LittleEndian.load(bytes, at: 4, as: UInt32.self))
+      entriesStart = PostingsList.headerBytes + blocks * PostingsList.descriptorBytes
+      guard count > 0, blocks == (count + PostingsList.blockSize - 1) / PostingsList.blockSize, entriesStart <= bytes.count,
+        Self.coverCount(bytes, at: 12) <= PostingsList.coverSize
+      else {
+        throw Malformed(reason: "postings list header: \(count) entries, \(blocks) blocks, \(bytes.count) bytes")
+      }
+      for b in 0..<blocks where Self.coverCount(bytes, at: PostingsList.headerBytes + b * PostingsList.descriptorBytes + 12) > PostingsList.coverSize {
+        throw Malformed(reason: "postings block \(b) cover")
+      }
+      position = entriesStart
+    }
+
+    private static func coverCount(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+      Int(LittleEndian.load(bytes, at: offset, as: UInt32.self))
+    }
+
+    /// The largest of `f(tf, length)` over the cover stored at `offset` (its count, then the points).
+    private func bound(at offset: Int, _ f: (UInt32, UInt32) -> Double) -> Double {
+      var best = 0.0
+      for i in 0..<Self.coverCount(bytes, at: offset) {
+        let at = offset + 4 + 8 * i
+        best = Swift.max(best, f(LittleEndian.load(bytes, at: at), LittleEndian.load(bytes, at: at + 4)))
+      }
+      return best
+    }
+
+    /// The largest `f(tf, length)` any entry of the list can have (f rising in tf, falling in length).
+    func listBound(_ f: (UInt32, UInt32) -> Double) -> Double { bound(at: 12, f) }
+
+    /// The largest `f(tf, length)` any entry of the current block (the last returned entry's) can have.
+    func blockBound(_ f: (UInt32, UInt32) -> Double) -> Double {
+      bound(at: PostingsList.headerBytes + blockNumber * PostingsList.descriptorBytes + 12, f)
+    }
+
+    /// The largest passage key in the list.
+    var lastPassage: UInt64 { blockLastKey(blocks - 1) }
+
+    /// The number of the block of the entry last returned.
+    var blockNumber: Int { Swift.max(0, read - 1) / PostingsList.blockSize }
+
+    /// The last passage key of the block of the entry last returned.
+    var blockLastPassage: UInt64 { blockLastKey(blockNumber) }
+
+    private func blockLastKey(_ b: Int) -> UInt64 {
+      LittleEndian.load(bytes, at: PostingsList.headerBytes + b * PostingsList.descriptorBytes)
+    }
+
+    private func blockOffset(_ b: Int) -> Int {
+      Int(LittleEndian.load(bytes, at: PostingsList.headerBytes + b * PostingsList.descriptorBytes + 8, as: UInt32.self))
+    }
+
+    @inline(__always)
+    private mutating func varint() throws -> UInt64 {
+      if position < bytes.count {  // one byte: the common case (small deltas, tf, lengths < 128)
+        let b = bytes[position]
+        if b & 0x80 == 0 {
+          position &+= 1
+          return UInt64(b)
+        }
+      }
+      var value: UInt64 = 0
+      var shift: UInt64 = 0
+      while true {
+        guard position < bytes.count, shift < 64 else { throw Malformed(reason: "postings varint at \(position) of \(bytes.count) bytes") }
+        let b = bytes[position]
+        position &+= 1
+        value |= UInt64(b & 0x7F) << shift
+        if b & 0x80 == 0 { return value }
+        shift &+= 7
+      }
     }
 
     /// The next entry, or nil after the last.
     mutating func next() throws -> Entry? {
       guard read < count else { return nil }
-      read += 1
-      previous += try body.varint()
-      let tf = try body.varint()
-      let length = try body.varint()
+      read &+= 1
+      previous &+= try varint()
+      let tf = try varint()
+      let length = try varint()
       guard tf > 0, tf <= UInt64(UInt32.max), length <= UInt64(UInt32.max) else {
-        throw failure("postings entry tf \(tf), length \(length)")
+        throw Malformed(reason: "postings entry tf \(tf), length \(length)")
       }
       return Entry(passage: previous, tf: UInt32(tf), length: UInt32(length))
+    }
+
+    /// The first entry whose key is ≥ `key` after the current position, skipping the blocks that
+    /// end below `key` without decoding them; nil when there is none.
+    mutating func next(atLeast key: UInt64) throws -> Entry? {
+      guard read < count else { return nil }
+      var b = read / PostingsList.blockSize  // the block of the next entry
+      if blockLastKey(b) < key {  // the rest of this block is below key
+        b += 1
+        while b < blocks && blockLastKey(b) < key { b += 1 }
+        guard b < blocks else {
+          read = count
+          return nil
+        }
+        let offset = blockOffset(b)
+        guard entriesStart + offset <= bytes.count else { throw Malformed(reason: "postings block offset \(offset)") }
+        position = entriesStart + offset
+        previous = blockLastKey(b - 1)
+        read = b * PostingsList.blockSize
+      }
+      while let e = try next() {
+        if e.passage >= key { return e }
+      }
+      return nil
     }
   }
 }

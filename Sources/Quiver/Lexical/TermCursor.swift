@@ -1,54 +1,103 @@
 /// One query token's postings across the segments of a lexical index, walked in passage-key order:
 /// when the segments hold increasing, disjoint key ranges their lists simply follow one another
-/// (read in place); otherwise they are decoded and merged first.
+/// (read in place, the list being read kept inline so that the hot path touches one reader);
+/// otherwise they are decoded and merged first.
 struct TermCursor {
   /// idf × the token's count in the query.
   let weight: Double
-  /// The most any passage can get from this token: its weight at the segments' largest tf and
-  /// smallest length (BM25 rises with tf and falls with length).
+  /// The most any passage can get from this token: its weight times the largest tf part any of its
+  /// lists' covers allows (``PostingsList``).
   let upperBound: Double
-  private var readers: [PostingsList.Reader]
-  private var index = 0
+  /// The list being read, and the lists after it.
+  private var reader: PostingsList.Reader?
+  private var rest: [PostingsList.Reader]
+  private var restIndex = 0
+  /// Which list `reader` is (0, 1, …), for the block cache.
+  private var list = 0
   /// The entry the cursor is on; nil once every list is exhausted.
   private(set) var current: PostingsList.Entry?
 
   private var merged: [PostingsList.Entry]?
   private var mergedIndex = 0
 
+  /// The current block (list and block number) and its bounds: cached, recomputed only when the
+  /// cursor enters another block.
+  private var cachedBlock: (list: Int, block: Int) = (-1, -1)
+  private var cachedBound: (score: Double, lastKey: UInt64) = (0, 0)
+
   /// - Parameter ordered: whether `lists` follow one another in key order.
   init(weight: Double, lists: [PostingsList.Reader], ordered: Bool, bm25: BM25, averageLength: Double) throws {
     self.weight = weight
-    readers = lists
-    if !ordered {
+    upperBound = weight * (lists.map { $0.listBound { bm25.termScore(idf: 1, tf: Int($0), length: Int($1), averageLength: averageLength) } }.max() ?? 0)
+    if ordered {
+      reader = lists.first
+      rest = Array(lists.dropFirst())
+    } else {
+      rest = []
       var all: [PostingsList.Entry] = []
-      for var reader in lists { while let e = try reader.next() { all.append(e) } }
+      for var r in lists { while let e = try r.next() { all.append(e) } }
       merged = all.sorted { $0.passage < $1.passage }
     }
-    let maxTF = lists.map(\.maxTF).max() ?? 0
-    let minLength = lists.map(\.minLength).min() ?? 0
-    upperBound = lists.isEmpty ? 0 : bm25.termScore(idf: weight, tf: Int(maxTF), length: Int(minLength), averageLength: averageLength)
     try advance()
   }
 
+  /// An upper bound of this token's score for any passage from the current entry to the returned
+  /// key: the current block's bounds (the whole list's once merged).
+  mutating func blockBound(bm25: BM25, averageLength: Double) -> (score: Double, lastKey: UInt64) {
+    guard let r = reader, current != nil else { return (upperBound, current?.passage ?? .max) }
+    let block = r.blockNumber
+    if cachedBlock != (list, block) {
+      let score = weight * r.blockBound { bm25.termScore(idf: 1, tf: Int($0), length: Int($1), averageLength: averageLength) }
+      cachedBound = (score, r.blockLastPassage)
+      cachedBlock = (list, block)
+    }
+    return cachedBound
+  }
+
+  /// Moves on to the next list; false when there is none.
+  private mutating func nextList() -> Bool {
+    guard restIndex < rest.count else {
+      reader = nil
+      return false
+    }
+    reader = rest[restIndex]
+    restIndex += 1
+    list += 1
+    return true
+  }
+
   /// Moves to the next entry.
+  @inline(__always)
   mutating func advance() throws {
-    if let merged {
-      current = mergedIndex < merged.count ? merged[mergedIndex] : nil
+    if merged != nil {
+      current = mergedIndex < merged!.count ? merged![mergedIndex] : nil
       mergedIndex += 1
       return
     }
-    while index < readers.count {
-      if let e = try readers[index].next() {
+    while reader != nil {
+      if let e = try reader!.next() {
         current = e
         return
       }
-      index += 1
+      if !nextList() { break }
     }
     current = nil
   }
 
-  /// Moves to the first entry whose passage key is ≥ `key`.
+  /// Moves to the first entry whose passage key is ≥ `key`, skipping whole lists and blocks.
   mutating func advance(to key: UInt64) throws {
-    while let c = current, c.passage < key { try advance() }
+    guard let c = current, c.passage < key else { return }
+    if merged != nil {
+      while let c = current, c.passage < key { try advance() }
+      return
+    }
+    while reader != nil {
+      if reader!.lastPassage >= key, let e = try reader!.next(atLeast: key) {
+        current = e
+        return
+      }
+      if !nextList() { break }
+    }
+    current = nil
   }
 }

@@ -21,7 +21,8 @@ public final class StaticModel: @unchecked Sendable {
   public var dimension: Int { file.dimension }
   /// The model's identity in space keys and embedding requests: `qvm:` and its content hash.
   public var identity: String { "qvm:" + file.contentHashHex }
-  /// The identity of the model's tokenizer: `spm:` and the XXH3-128 of its SentencePiece bytes.
+  /// The identity of the model's lexical tokenizer: `spm:`, the XXH3-128 of its SentencePiece
+  /// bytes, and `/casefold` (texts are lower-cased before they are tokenised for the lexical index).
   public let tokenizerIdentity: String
   /// The model at its native dimension, as an embedding request names it.
   public var configuration: ModelConfiguration {
@@ -97,7 +98,7 @@ public final class StaticModel: @unchecked Sendable {
     tokenCodes = codes
     let spm = file.bytes(of: .tokenizer)!
     let h = XXH3_128bits(spm.baseAddress, spm.count)
-    tokenizerIdentity = "spm:" + ModelFile.hex(h.high64) + ModelFile.hex(h.low64)
+    tokenizerIdentity = "spm:" + ModelFile.hex(h.high64) + ModelFile.hex(h.low64) + "/casefold"
     self.file = file
     self.tokenizer = tokenizer
     nativeTokenizer = try? UnigramTokenizer(modelBytes: file.bytes(of: .tokenizer)!)
@@ -149,21 +150,6 @@ public final class StaticModel: @unchecked Sendable {
   /// its own embedder.
   public func embed(batch texts: [String], outputDimension: Int? = nil, threads: Int = 2,
                     parallelThreshold: Int = 64) throws -> [Float] {
-    try embed(batch: texts, outputDimension: outputDimension, threads: threads, parallelThreshold: parallelThreshold,
-              tokenIDs: nil)
-  }
-
-  /// ``embed(batch:outputDimension:threads:parallelThreshold:)`` that also hands back each text's
-  /// token ids (the ones it embedded from), for a lexical index.
-  public func embed(batch texts: [String], outputDimension: Int? = nil, tokenIDs: inout [[Int32]]) throws -> [Float] {
-    let ids = TokenIDSlots(count: texts.count)
-    let rows = try embed(batch: texts, outputDimension: outputDimension, threads: 2, parallelThreshold: 64, tokenIDs: ids)
-    tokenIDs = ids.values
-    return rows
-  }
-
-  private func embed(batch texts: [String], outputDimension: Int?, threads: Int, parallelThreshold: Int,
-                     tokenIDs: TokenIDSlots?) throws -> [Float] {
     let d = outputDimension ?? dimension
     try validate(outputDimension: d)
     var out = [Float](repeating: 0, count: texts.count * d)
@@ -183,7 +169,6 @@ public final class StaticModel: @unchecked Sendable {
             guard start < texts.count else { return }
             for i in start..<min(texts.count, start + chunk) {
               _ = try embedder.embed(texts[i], into: UnsafeMutableBufferPointer(start: base.base + i * d, count: d))
-              tokenIDs?.set(i, embedder.lastTokenIDs)
             }
           }
         } catch {
@@ -193,18 +178,6 @@ public final class StaticModel: @unchecked Sendable {
     }
     if let error = failure.error { throw error }
     return out
-  }
-}
-
-/// The token ids of a parallel batch's texts: each worker writes only its own texts' slots.
-final class TokenIDSlots: @unchecked Sendable {
-  private(set) var values: [[Int32]]
-
-  init(count: Int) { values = Array(repeating: [], count: count) }
-
-  /// Slot `i`, written by the one worker that embedded text `i` (distinct slots never alias).
-  func set(_ i: Int, _ ids: [Int32]) {
-    values.withUnsafeMutableBufferPointer { $0[i] = ids }
   }
 }
 
@@ -236,13 +209,41 @@ final class FirstError: @unchecked Sendable {
 extension StaticModel: LexicalTokenizer {
   public var modelFilePath: String { file.path }
 
-  /// Token ids of each text, on one thread (a reused scratch, one array per text).
-  public func tokenIDs(_ texts: [String]) throws -> [[Int32]] {
-    let scratch = UnigramTokenizer.Scratch()
-    return try texts.map { text in
+  /// The ids of each text case-folded (`lowercased()`), both cores for large batches.
+  public func lexicalTokenIDs(_ texts: [String]) throws -> [[Int32]] {
+    let out = LexicalTokenSlots(count: texts.count)
+    let failure = FirstError()
+    let workers = texts.count >= 64 ? 2 : 1
+    let next = ChunkCounter()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      let scratch = UnigramTokenizer.Scratch()
       var ids: [Int32] = []
-      try tokenize(text, scratch: scratch, into: &ids)
-      return ids
+      do {
+        while true {
+          let start = next.claim(64)
+          guard start < texts.count else { return }
+          for i in start..<min(texts.count, start + 64) {
+            try tokenize(texts[i].lowercased(), scratch: scratch, into: &ids)
+            out.set(i, ids)
+          }
+        }
+      } catch {
+        failure.record(error)
+      }
     }
+    if let error = failure.error { throw error }
+    return out.values
+  }
+}
+
+/// The token ids of a parallel batch's texts: each worker writes only its own texts' slots.
+final class LexicalTokenSlots: @unchecked Sendable {
+  private(set) var values: [[Int32]]
+
+  init(count: Int) { values = Array(repeating: [], count: count) }
+
+  /// Slot `i`, written by the one worker that tokenised text `i` (distinct slots never alias).
+  func set(_ i: Int, _ ids: [Int32]) {
+    values.withUnsafeMutableBufferPointer { $0[i] = ids }
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -20,8 +22,20 @@ public enum Fixtures {
     return source + "/fixtures"
   }
 
-  /// The default static model: 256-d, product-quantised.
-  public static var model: String { directory + "/quiver-256d-pq.qvm" }
+  /// The default static model: 256-d, product-quantised, with the stateful aggregator
+  /// (docs/aggregators.md; chosen for hybrid search in docs/quality.md).
+  public static var model: String { directory + "/quiver-256d-pq-stateful.qvm" }
+
+  /// The fixture model file whose identity (`qvm:<content hash>`) is `identity`, if one is: how a
+  /// store made with an earlier default model keeps answering with its own model.
+  public static func model(identity: String) -> String? {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+    for name in names.sorted() where name.hasSuffix(".qvm") {
+      let path = directory + "/" + name
+      if let file = try? ModelFile(path: path, verification: .structure), "qvm:" + file.contentHashHex == identity { return path }
+    }
+    return nil
+  }
   /// The SentencePiece model trained on the Debian descriptions.
   public static var sentencePieceModel: String { directory + "/debian-unigram-32k.model" }
   /// The committed slice of the Debian descriptions corpus (JSONL).

@@ -102,3 +102,11 @@ public final class FunctionEmbeddingService: EmbeddingService {
     return try function(texts, configuration.dimension)
   }
 }
+
+extension StaticEmbeddingService: LexicalTokenizer {
+  public var tokenizerIdentity: String { get throws { try model().tokenizerIdentity } }
+
+  public var modelFilePath: String { path }
+
+  public func lexicalTokenIDs(_ texts: [String]) throws -> [[Int32]] { try model().lexicalTokenIDs(texts) }
+}

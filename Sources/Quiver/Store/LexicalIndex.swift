@@ -60,9 +60,9 @@ struct LexicalIndex {
   /// Posts `new` (keys distinct, none posted before) as one segment and merges the tail segments.
   /// Passages without tokens are not posted.
   func add(_ new: [NewPassage], record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
-    var entries: [(token: Int32, entry: PostingsList.Entry)] = []
+    var lists: [Int32: [PostingsList.Entry]] = [:]
     var first = UInt64.max, last = UInt64.min, count: UInt64 = 0
-    for p in new where !p.tokens.isEmpty {
+    for p in new.sorted(by: { $0.key < $1.key }) where !p.tokens.isEmpty {
       let terms = Self.termCounts(p.tokens)
       let length = UInt32(p.tokens.count)
       var w = ByteWriter(capacity: 16 + 3 * terms.count)
@@ -75,7 +75,7 @@ struct LexicalIndex {
         w.varint(UInt64(t.token - previous))
         w.varint(UInt64(t.tf))
         previous = t.token
-        entries.append((t.token, PostingsList.Entry(passage: p.key, tf: t.tf, length: length)))
+        lists[t.token, default: []].append(PostingsList.Entry(passage: p.key, tf: t.tf, length: length))
       }
       try txn.put(passages, key: BigEndianKey(p.key), value: w.bytes)
       record.passages += 1
@@ -85,10 +85,9 @@ struct LexicalIndex {
       count += 1
     }
     guard count > 0 else { return }
-    entries.sort { $0.token != $1.token ? $0.token < $1.token : $0.entry.passage < $1.entry.passage }
     let segment = LexicalSegment(number: record.nextSegment, firstPassage: first, lastPassage: last, passages: count, level: 0)
     record.nextSegment += 1
-    try writeLists(entries, segment: segment.number, txn)
+    try writeLists(lists, segment: segment.number, txn)
     try txn.put(segments, key: Self.segmentKey(segment.number), value: segment.encoded())
     try mergeTail(record: &record, txn)
   }
@@ -141,7 +140,7 @@ struct LexicalIndex {
   /// key order per token, dead passages' postings dropped (and those passages forgotten).
   private func merge(_ old: [LexicalSegment], level: UInt8, record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
     let deadKeys = try deadSet(txn)
-    var entries: [(token: Int32, entry: PostingsList.Entry)] = []
+    var lists: [Int32: [PostingsList.Entry]] = [:]
     var dropped: [Int32: UInt32] = [:]
     var droppedPassages = Set<UInt64>()
     var oldKeys: [[UInt8]] = []
@@ -150,12 +149,12 @@ struct LexicalIndex {
         try cursor.forEach(from: Self.listKey(s.number, 0), to: Self.segmentKey(s.number + 1)) { entry in
           guard entry.key.count == 8 else { throw StoreError.corruptRecord("postings key") }
           let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-          for e in try PostingsList.decode(entry.value, failure: StoreError.corruptRecord) {
+          for e in try Self.decode(entry.value) {
             if deadKeys.contains(e.passage) {
               dropped[token, default: 0] += 1
               droppedPassages.insert(e.passage)
             } else {
-              entries.append((token, e))
+              lists[token, default: []].append(e)
             }
           }
           oldKeys.append(Array(entry.key))
@@ -167,25 +166,24 @@ struct LexicalIndex {
     for s in old { try txn.delete(segments, key: Self.segmentKey(s.number)) }
     for (token, n) in dropped { try addDeadTerms(token, -Int(n), txn) }
     for p in droppedPassages { try txn.delete(dead, key: BigEndianKey(p)) }
-    guard !entries.isEmpty else { return }
-    entries.sort { $0.token != $1.token ? $0.token < $1.token : $0.entry.passage < $1.entry.passage }
-    let keys = entries.map(\.entry.passage)
+    guard !lists.isEmpty else { return }
+    // Segments in key order concatenate in order; otherwise (a document indexed after newer ones) sort.
+    let ordered = zip(old, old.dropFirst()).allSatisfy { $0.lastPassage < $1.firstPassage }
+    if !ordered { for token in lists.keys { lists[token]!.sort { $0.passage < $1.passage } } }
+    var keys = Set<UInt64>()
+    for list in lists.values { for e in list { keys.insert(e.passage) } }
     let merged = LexicalSegment(number: record.nextSegment, firstPassage: keys.min()!, lastPassage: keys.max()!,
-                                passages: UInt64(Set(keys).count), level: level)
+                                passages: UInt64(keys.count), level: level)
     record.nextSegment += 1
-    try writeLists(entries, segment: merged.number, txn)
+    try writeLists(lists, segment: merged.number, txn)
     try txn.put(segments, key: Self.segmentKey(merged.number), value: merged.encoded())
   }
 
-  /// Writes `entries` (sorted by token, then passage) as one list per token of `segment`.
-  private func writeLists(_ entries: [(token: Int32, entry: PostingsList.Entry)], segment: UInt32, _ txn: LMDBTransaction) throws {
-    var start = 0
-    while start < entries.count {
-      var end = start + 1
-      while end < entries.count && entries[end].token == entries[start].token { end += 1 }
-      let list = PostingsList.encode(entries[start..<end].map(\.entry))
-      try txn.put(postings, key: Self.listKey(segment, entries[start].token), value: list)
-      start = end
+  /// Writes `lists` (each sorted by passage) as the lists of `segment`, the newest segment: its
+  /// keys follow every key in the database, so each is appended (`MDB_APPEND`) in token order.
+  private func writeLists(_ lists: [Int32: [PostingsList.Entry]], segment: UInt32, _ txn: LMDBTransaction) throws {
+    for token in lists.keys.sorted() {
+      try txn.put(postings, key: Self.listKey(segment, token), value: PostingsList.encode(lists[token]!), flags: .append)
     }
   }
 
@@ -212,7 +210,8 @@ struct LexicalIndex {
 
   /// The k best live passages for the query's token ids (repeats count), best first, and the
   /// query's terms (for scoring other passages with ``score(passage:terms:record:_:)``).
-  func search(tokens: [Int32], k: Int, record: LexiconRecord, _ txn: LMDBTransaction) throws
+  /// With `documents`, at most one passage a document (its best): the k best documents.
+  func search(tokens: [Int32], k: Int, documents: Bool = false, record: LexiconRecord, _ txn: LMDBTransaction) throws
     -> (passages: [(passage: UInt64, score: Double)], terms: QueryTerms)
   {
     var terms = QueryTerms()
@@ -228,7 +227,7 @@ struct LexicalIndex {
       var df = 0
       for s in all {
         guard let bytes = try txn.get(postings, key: Self.listKey(s.number, t.token)) else { continue }
-        let reader = try PostingsList.Reader(bytes, failure: StoreError.corruptRecord)
+        let reader = try Self.reader(bytes)
         df += reader.count
         lists.append(reader)
       }
@@ -236,11 +235,22 @@ struct LexicalIndex {
       guard df > 0 else { continue }
       let weight = record.bm25.idf(df: df, passages: Int(record.passages)) * Double(t.tf)
       terms.weights[t.token] = weight
-      cursors.append(try TermCursor(weight: weight, lists: lists, ordered: ordered, bm25: record.bm25,
-                                    averageLength: record.averageLength))
+      do {
+        cursors.append(try TermCursor(weight: weight, lists: lists, ordered: ordered, bm25: record.bm25,
+                                      averageLength: record.averageLength))
+      } catch let e as PostingsList.Malformed {
+        throw StoreError.corruptRecord("postings list: \(e.reason)")
+      }
     }
-    let top = try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength) { !deadKeys.contains($0) }
-    return (top, terms)
+    let groupShift: UInt64? = documents ? 20 : nil
+    do {
+      let top = try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength, groupShift: groupShift) {
+        !deadKeys.contains($0)
+      }
+      return (top, terms)
+    } catch let e as PostingsList.Malformed {
+      throw StoreError.corruptRecord("postings list: \(e.reason)")
+    }
   }
 
   /// The BM25 score of live passage `key` for `terms` (0 when it holds none), or nil when the
@@ -295,6 +305,19 @@ struct LexicalIndex {
   }
 
   // MARK: Encoding
+
+  /// Every entry of a stored postings list, its damage reported as the store's corrupt record.
+  static func decode(_ bytes: UnsafeRawBufferPointer) throws -> [PostingsList.Entry] {
+    do { return try PostingsList.decode(bytes) } catch let e as PostingsList.Malformed {
+      throw StoreError.corruptRecord("postings list: \(e.reason)")
+    }
+  }
+
+  static func reader(_ bytes: UnsafeRawBufferPointer) throws -> PostingsList.Reader {
+    do { return try PostingsList.Reader(bytes) } catch let e as PostingsList.Malformed {
+      throw StoreError.corruptRecord("postings list: \(e.reason)")
+    }
+  }
 
   /// A passage record: u32 length, u32 start, u32 end, u32 m, then m (token delta, tf) varint pairs.
   static func decodePassage(_ bytes: UnsafeRawBufferPointer) throws -> (length: UInt32, utf8Range: Range<Int>, terms: [(token: Int32, tf: UInt32)]) {

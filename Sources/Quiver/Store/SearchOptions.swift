@@ -48,7 +48,7 @@ public struct SearchOptions: Sendable {
   public var candidates: Int
 
   public init(k: Int = 10, mode: SearchMode? = nil, index: Space.Index = .hnsw(ef: 64), fusion: Fusion = .standard,
-              passages: Bool = false, minimumScore: Float? = nil, candidates: Int = 100) {
+              passages: Bool = false, minimumScore: Float? = nil, candidates: Int = 30) {
     self.k = k
     self.mode = mode
     self.index = index

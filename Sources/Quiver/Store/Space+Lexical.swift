@@ -62,7 +62,7 @@ extension Space {
           found.append((id, number, passages, passages.map { String(decoding: doc.text[$0.range], as: UTF8.self) }))
         }
       }
-      let tokens = try tokenizer.tokenIDs(found.flatMap(\.texts))
+      let tokens = try tokenizer.lexicalTokenIDs(found.flatMap(\.texts))
       try store.env.write { txn in
         guard var (identity, record) = try store.lexicon(lexicon, txn) else { throw StoreError.corruptRecord("lexicon \(lexicon) missing") }
         var new: [LexicalIndex.NewPassage] = []

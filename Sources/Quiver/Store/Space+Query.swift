@@ -64,7 +64,7 @@ extension Space {
       let actual = try tokenizer.tokenizerIdentity
       guard actual == identity else { throw StoreError.tokenizerMismatch(expected: identity, actual: actual) }
       let index = try store.env.read { txn in try LexicalIndex(number: lexicon.number, txn) }
-      lexical = (index, lexicon, try tokenizer.tokenIDs([text!])[0])
+      lexical = (index, lexicon, try tokenizer.lexicalTokenIDs([text!])[0])
     }
     var q: [Float]?
     if mode != .lexical, var v = vector {
@@ -108,7 +108,8 @@ extension Space {
       var lexicalHits: [(passage: UInt64, score: Double)] = []
       var terms = LexicalIndex.QueryTerms()
       if let lexical {
-        (lexicalHits, terms) = try lexical.index.search(tokens: lexical.tokens, k: pool, record: lexical.record, txn)
+        (lexicalHits, terms) = try lexical.index.search(tokens: lexical.tokens, k: pool, documents: !options.passages,
+                                                        record: lexical.record, txn)
       }
       let exhausted = vectorHits.count < pool && lexicalHits.count < pool
       var candidates = CandidatePassages()

@@ -65,10 +65,11 @@ public final class Space: @unchecked Sendable {
   /// space's), `maximumBatch` documents per write transaction; texts are split into passages by
   /// `splitter` and embedded ``EmbeddingLimits/maximumBatch`` passages a call. `progress` is called
   /// after each committed batch with the documents done so far.
-  /// When `model` tokenises (``TokenizingEmbeddingService``: Quiver's static models), the passages'
+  /// When `model` tokenises (a ``LexicalTokenizer``: Quiver's static models), the passages' lexical
   /// token ids also go into the store's lexical index for that tokenizer, in the same transaction,
   /// and the space records the model file and the index (documents stored before the space had an
-  /// index are indexed first).
+  /// index are indexed first). `indexingLexically: false` skips the lexical index (the space then
+  /// answers vector queries only, until an ingest indexes it).
   /// Re-ingesting an id with the same text changes nothing; with a new text its old passages are
   /// tombstoned (in every space and lexical index) and the new ones added, in the same transaction.
   /// With `updatingGraph`, each committed batch's rows are inserted into the space's HNSW graph
@@ -80,11 +81,11 @@ public final class Space: @unchecked Sendable {
   @discardableResult
   public func ingest(
     _ documents: [Document], model: any EmbeddingService, splitter: PassageSplitter = PassageSplitter(),
-    updatingGraph: Bool = true, progress: ((Int) -> Void)? = nil
+    updatingGraph: Bool = true, indexingLexically: Bool = true, progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
     let configuration = try embeddingConfiguration(of: model)
     for d in documents { try d.validate() }
-    let tokenizing = model as? any TokenizingEmbeddingService
+    let tokenizing = indexingLexically ? model as? any LexicalTokenizer : nil
     if let tokenizing { try attachLexicon(tokenizing, modelPath: tokenizing.modelFilePath) }
     return try ingestBatches(documents, updatingGraph: updatingGraph, progress: progress) { batch, _ in
       let passages = batch.map { splitter.passages(of: $0.text) }
@@ -94,23 +95,15 @@ public final class Space: @unchecked Sendable {
         for p in ps { texts.append(String(decoding: utf8[p.utf8Range], as: UTF8.self)) }
       }
       var rows: [Float] = []
-      var tokens: [[Int32]]? = tokenizing == nil ? nil : []
       var start = 0
       while start < texts.count {
         let end = min(texts.count, start + EmbeddingLimits.maximumBatch)
-        let slice = start == 0 && end == texts.count ? texts : Array(texts[start..<end])
-        let part: [Float]
-        if let tokenizing {
-          var ids: [[Int32]] = []
-          part = try tokenizing.embedRows(slice, configuration: configuration, tokenIDs: &ids)
-          tokens!.append(contentsOf: ids)
-        } else {
-          part = try model.embedRows(slice, configuration: configuration)
-        }
+        let part = try model.embedRows(start == 0 && end == texts.count ? texts : Array(texts[start..<end]),
+                                       configuration: configuration)
         if rows.isEmpty && end == texts.count { rows = part } else { rows.append(contentsOf: part) }
         start = end
       }
-      return (passages, rows, tokens)
+      return (passages, rows, try tokenizing?.lexicalTokenIDs(texts))
     }
   }
 
@@ -130,7 +123,7 @@ public final class Space: @unchecked Sendable {
     return try ingestBatches(documents, updatingGraph: updatingGraph, progress: nil) { batch, range in
       var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
       if metric == .cosine { Self.normalizeRows(&rows, dimension) }
-      let tokens = try lexicalTokenizer?.tokenIDs(batch.map(\.text))
+      let tokens = try lexicalTokenizer?.lexicalTokenIDs(batch.map(\.text))
       return (batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }, rows, tokens)
     }
   }
@@ -223,6 +216,8 @@ public final class Space: @unchecked Sendable {
             try store.tombstone(old.rows.filter { $0.space == self.number }, txn)
           } else {
             try store.forget(old, txn)
+            // An id repeated within this batch: its earlier passages are not posted yet.
+            newPassages.removeAll { LexicalIndex.document(ofPassage: $0.key) == old.number }
             summary.replaced += 1
           }
           // The tombstones may have changed this space's live count.

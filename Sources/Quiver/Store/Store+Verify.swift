@@ -73,7 +73,7 @@ extension Store {
           try txn.withCursor(index.postings) { cursor in
             try cursor.forEach(from: LexicalIndex.listKey(segment.number, 0), to: LexicalIndex.segmentKey(segment.number + 1)) { entry in
               let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-              for e in try PostingsList.decode(entry.value, failure: StoreError.corruptRecord) {
+              for e in try LexicalIndex.decode(entry.value) {
                 if e.passage < segment.firstPassage || e.passage > segment.lastPassage {
                   note("\(name): segment \(segment.number) holds passage \(e.passage) outside its range")
                 }

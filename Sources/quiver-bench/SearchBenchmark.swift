@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Quiver
+
+/// `quiver-bench search`: the query modes on a real corpus — single-thread latency per query
+/// (p50/p99, one query a call, through ``Space/query(_:model:lexicalTokenizer:options:)``) for
+/// vector (HNSW), lexical and hybrid, and the ingest rate with the lexical index against without it
+/// (store only, no graph, the same documents, the same run).
+struct SearchBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "search", abstract: "Query-mode latency and the lexical index's ingest cost.")
+
+  @Option(help: "Corpus: the extractor's JSONL ({\"package\",\"short\",\"long\"}, tools/corpus/extract_debian.py) or the ingest format with metadata.short (default: the fixture corpus).")
+  var corpus: String?
+
+  @Option(help: "Model file (default: the default model).")
+  var model: String?
+
+  @Option(help: "Queries timed per mode (short descriptions of evenly spaced documents).")
+  var queries = 1000
+
+  @Option(help: "Directory for the temporary stores (removed afterwards).")
+  var scratch = "/tmp"
+
+  @Flag(help: "Print one JSON object instead of a table.")
+  var json = false
+
+  func run() throws {
+    let (documents, shorts) = try Self.load(corpus ?? Fixtures.corpus)
+    let staticModel = try StaticModel(path: model ?? Fixtures.model)
+    var results: [(String, Double)] = []
+    func report(_ key: String, _ value: Double) {
+      results.append((key, value))
+      if !json { print(pad(key, 40) + pad(fmt(value), 16, left: true)) }
+    }
+    if !json { print("search benchmark: \(documents.count) documents, \(min(queries, shorts.count)) queries a mode, one thread") }
+    report("documents", Double(documents.count))
+    // Ingest rates, store only, without and then with the lexical index (alternating twice).
+    var without: [Double] = [], with: [Double] = []
+    for round in 0..<2 {
+      for lexical in round == 0 ? [false, true] : [true, false] {
+        let dir = "\(scratch)/quiver-bench-search-\(getpid())-\(lexical)"
+        try? FileManager.default.removeItem(atPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let space = try Store.open(at: dir).space(for: staticModel)
+        let t0 = MonotonicClock.nanoseconds()
+        try space.ingest(documents, model: staticModel, updatingGraph: false, indexingLexically: lexical)
+        let rate = Double(documents.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9)
+        if lexical { with.append(rate) } else { without.append(rate) }
+      }
+    }
+    report("ingest_docs_per_second_without_lexical", without.max()!)
+    report("ingest_docs_per_second_with_lexical", with.max()!)
+    report("ingest_with_over_without", with.max()! / without.max()!)
+    // Query latency per mode on a store with the lexical index and the graph.
+    let dir = "\(scratch)/quiver-bench-search-\(getpid())"
+    try? FileManager.default.removeItem(atPath: dir)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let space = try Store.open(at: dir).space(for: staticModel)
+    try space.ingest(documents, model: staticModel)
+    let step = max(1, shorts.count / max(1, queries))
+    let sample = stride(from: 0, to: shorts.count, by: step).prefix(queries).map { shorts[$0] }
+    for mode in SearchMode.allCases {
+      let options = SearchOptions(k: 10, mode: mode)
+      for q in sample.prefix(20) { blackHole(try space.query(q, model: staticModel, options: options)) }  // warm
+      var latencies: [Double] = []
+      for q in sample {
+        let t = MonotonicClock.nanoseconds()
+        blackHole(try space.query(q, model: staticModel, options: options))
+        latencies.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
+      }
+      let p = Percentiles(latencies)
+      report("\(mode.rawValue)_p50_us", p.median)
+      report("\(mode.rawValue)_p99_us", p.at(99))
+    }
+    if json {
+      print("{\"benchmark\":\"search\"," + results.map { "\"\($0.0)\":\(fmt($0.1))" }.joined(separator: ",") + "}")
+    }
+  }
+
+  /// Documents (long descriptions; those over the per-document limit left out) and the short
+  /// descriptions used as queries.
+  static func load(_ path: String) throws -> ([Document], [String]) {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    var documents: [Document] = []
+    var shorts: [String] = []
+    for line in data.split(separator: UInt8(ascii: "\n")) {
+      guard let r = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
+      let id = (r["package"] as? String) ?? (r["id"] as? String) ?? "\(documents.count)"
+      let text = (r["long"] as? String) ?? (r["text"] as? String) ?? ""
+      let short = (r["short"] as? String) ?? ((r["metadata"] as? [String: Any])?["short"] as? String)
+      guard !text.isEmpty, text.count <= Document.maximumTextLength else { continue }
+      documents.append(Document(id: id, text: text))
+      if let short, !short.isEmpty { shorts.append(short) }
+    }
+    return (documents, shorts)
+  }
+}
