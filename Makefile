@@ -33,24 +33,26 @@ test: deps
 DEMO_STORE := .build/demo-store
 
 demo: build
-	@echo "== The fixture model (256-d, PQ M=64, distilled from all-MiniLM-L6-v2)"
-	@$(QUIVER) model info | head -7
+	@echo "== The default model (256-d, PQ M=64, stateful aggregator, distilled from all-MiniLM-L6-v2)"
+	@$(QUIVER) model info | head -8
 	@echo
-	@echo "== Ingesting the fixture corpus (4,000 Debian package descriptions) into a fresh store, then its HNSW graph"
+	@echo "== Ingesting the fixture corpus (4,000 Debian package descriptions) into a fresh store: vectors, HNSW graph, lexical index"
 	@rm -rf $(DEMO_STORE)
 	@$(QUIVER) ingest --store $(DEMO_STORE) fixtures/debian-descriptions.jsonl
 	@echo
-	@echo "== Query: send mail through an SMTP relay"
+	@echo "== Query (hybrid: vectors + BM25): send mail through an SMTP relay"
 	@$(QUIVER) query --store $(DEMO_STORE) -k 5 "send mail through an SMTP relay"
 	@echo
-	@echo "== Query: PDF document viewer"
+	@echo "== Query (hybrid): PDF document viewer"
 	@$(QUIVER) query --store $(DEMO_STORE) -k 5 "PDF document viewer"
 	@echo
-	@echo "== Query: Python library for parsing XML"
-	@$(QUIVER) query --store $(DEMO_STORE) -k 5 "Python library for parsing XML"
+	@echo "== An exact word decides: 'XML'. Vector only, then hybrid: Python library for parsing XML"
+	@$(QUIVER) query --store $(DEMO_STORE) -k 3 --mode vector "Python library for parsing XML"
+	@echo "   -- hybrid --"
+	@$(QUIVER) query --store $(DEMO_STORE) -k 3 "Python library for parsing XML"
 	@echo
 	@echo "== After a restart (a new process maps the same store): the first query again, as JSON"
-	@$(QUIVER) query --store $(DEMO_STORE) -k 2 --json "send mail through an SMTP relay" | cut -c1-220
+	@$(QUIVER) query --store $(DEMO_STORE) -k 2 --json "send mail through an SMTP relay" | cut -c1-260
 	@echo
 	@$(QUIVER) stats --store $(DEMO_STORE)
 
