@@ -24,4 +24,16 @@ struct RowCodec {
       }
     }
   }
+
+  /// Appends the f32 values of the stored row at `row` (``elementType``'s layout; read unaligned)
+  /// to `out`: an int8 row as scale · code.
+  func decode(_ row: UnsafeRawPointer, appendingTo out: inout [Float]) {
+    switch elementType {
+    case .float32:
+      for j in 0..<dimension { out.append(row.loadUnaligned(fromByteOffset: 4 * j, as: Float.self)) }
+    case .int8:
+      let scale = row.loadUnaligned(as: Float.self)
+      for j in 0..<dimension { out.append(scale * Float(row.load(fromByteOffset: 4 + j, as: Int8.self))) }
+    }
+  }
 }

@@ -122,6 +122,7 @@ extension Space {
   private func insertRows(_ range: Range<UInt64>, into graph: HNSWGraph) throws {
     let d = dimension
     let rowBytes = elementType.rowBytes(dimension: d)
+    let codec = RowCodec(elementType: elementType, dimension: d)
     var pending: [Float] = []
     pending.reserveCapacity(range.count * d)
     try store.env.read { txn in
@@ -132,13 +133,7 @@ extension Space {
         let inChunk = value.count / rowBytes
         var i = Int(row % UInt64(Self.rowsPerChunk))
         while i < inChunk && row < range.upperBound {
-          let base = value.baseAddress! + i * rowBytes
-          if elementType == .int8 {
-            let scale = base.loadUnaligned(as: Float.self)
-            for j in 0..<d { pending.append(scale * Float(base.load(fromByteOffset: 4 + j, as: Int8.self))) }
-          } else {
-            for j in 0..<d { pending.append(base.loadUnaligned(fromByteOffset: 4 * j, as: Float.self)) }
-          }
+          codec.decode(value.baseAddress! + i * rowBytes, appendingTo: &pending)
           i += 1
           row += 1
         }

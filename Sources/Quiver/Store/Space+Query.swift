@@ -191,14 +191,9 @@ extension Space {
     let rowBytes = elementType.rowBytes(dimension: dimension)
     let i = Int(row % UInt64(Self.rowsPerChunk))
     guard (i + 1) * rowBytes <= bytes.count else { return nil }
-    var v = [Float](repeating: 0, count: dimension)
-    let base = bytes.baseAddress! + i * rowBytes
-    if elementType == .int8 {
-      let scale = base.loadUnaligned(as: Float.self)
-      for j in 0..<dimension { v[j] = scale * Float(base.load(fromByteOffset: 4 + j, as: Int8.self)) }
-    } else {
-      for j in 0..<dimension { v[j] = base.loadUnaligned(fromByteOffset: 4 * j, as: Float.self) }
-    }
+    var v: [Float] = []
+    v.reserveCapacity(dimension)
+    RowCodec(elementType: elementType, dimension: dimension).decode(bytes.baseAddress! + i * rowBytes, appendingTo: &v)
     return q.withUnsafeBufferPointer { qp in
       v.withUnsafeBufferPointer { vp in metric == .l2 ? -Kernels.squaredL2(qp, vp) : Kernels.dot(qp, vp) }
     }
