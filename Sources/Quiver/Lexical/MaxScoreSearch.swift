@@ -1,12 +1,12 @@
-/// Top-k BM25 retrieval that does not score every posting: block-max MaxScore (Turtle & Flood
-/// 1995; Ding & Suel 2011; as in Lucene's `MaxScoreBulkScorer`), document-at-a-time over passage keys.
+/// Top-k BM25 retrieval that does not score every posting: MaxScore (Turtle & Flood 1995, as in
+/// Lucene's `MaxScoreBulkScorer`), document-at-a-time over passage keys.
 ///
 /// Terms are ordered by their upper bounds; the lowest terms whose bounds together cannot lift a
 /// passage above the current k-th score are *non-essential*: a passage is found only through an
 /// essential term, and non-essential terms are looked up for it only while they can still put it
-/// into the top k. Before a candidate is scored, the essential terms' current blocks bound every
-/// passage up to the nearest block end: when that bound (with the non-essential terms') cannot
-/// reach the top k, all those passages are skipped unread.
+/// into the top k (a non-essential list is skipped to the candidate a block at a time). Term bounds
+/// come from the lists' (tf, length) covers, exact for most lists. (Block-max skipping of essential
+/// lists was measured and removed: no gain on the Debian corpus, docs/design.md.)
 enum MaxScoreSearch {
   /// The k best live passages for `terms` (with `groupShift`, of distinct groups), best first (ties:
   /// lower key first).
@@ -37,19 +37,6 @@ enum MaxScoreSearch {
           if let c = cursors[i].current, c.passage < candidate { candidate = c.passage }
         }
         if candidate == .max { break }
-        if heap.threshold > -.infinity {
-          var bound = firstEssential > 0 ? prefix[firstEssential - 1] : 0
-          var end = UInt64.max
-          for i in firstEssential..<n where cursors[i].current != nil {
-            let b = cursors[i].blockBound(bm25: bm25, averageLength: averageLength)  // cached per block
-            bound += b.score
-            end = min(end, b.lastKey)
-          }
-          if bound <= heap.threshold, end < .max {
-            for i in firstEssential..<n { try cursors[i].advance(to: end + 1) }
-            continue
-          }
-        }
         var score = 0.0
         for i in firstEssential..<n {
           guard let c = cursors[i].current, c.passage == candidate else { continue }

@@ -3,22 +3,22 @@
 /// the passage (tf) and the passage's length in tokens, in blocks of ``blockSize`` entries that a
 /// search can skip whole.
 ///
-/// Bounds: BM25's tf part rises with tf and falls with length, so the largest it can be over a set
-/// of entries is reached on the set's Pareto front of (high tf, short length). Each block, and the
-/// whole list, carries a *cover* of that front: at most four (tf, length) points, each ≥ the tf and
-/// ≤ the length of the front points it stands for — exact when the front has ≤ 4 points, safe
-/// always, and far tighter than (max tf, min length) over the whole list.
+/// Bound: BM25's tf part rises with tf and falls with length, so the largest it can be over the list
+/// is reached on its Pareto front of (high tf, short length). The header carries a *cover* of that
+/// front: at most four (tf, length) points, each ≥ the tf and ≤ the length of the front points it
+/// stands for — exact when the front has ≤ 4 points, safe always, and far tighter than (max tf, min
+/// length).
 ///
-/// Bytes (little-endian): a 48-byte header — u32 count n, u32 block count B, u32 cover size c, u32 0,
-/// 4 × (u32 tf, u32 length) the list's cover (the first c used); B block descriptors of 48 bytes —
-/// u64 the block's last passage key, u32 the byte offset of its first entry from the start of the
-/// entries, u32 cover size, 4 × (u32 tf, u32 length); then the n entries, three LEB128 varints each —
-/// the passage key's difference from the previous entry's (a block's first entry: from the previous
-/// block's last key, the first block's from 0), tf, length.
+/// Bytes (little-endian): a 48-byte header — u32 count n, u32 block count B, u32 0, u32 cover size c,
+/// 4 × (u32 tf, u32 length) the cover (the first c used); B block descriptors of 16 bytes — u64 the
+/// block's last passage key, u32 the byte offset of its first entry from the start of the entries,
+/// u32 0; then the n entries, three LEB128 varints each — the passage key's difference from the
+/// previous entry's (a block's first entry: from the previous block's last key, the first block's
+/// from 0), tf, length.
 struct PostingsList {
   static let blockSize = 128
   static let headerBytes = 48
-  static let descriptorBytes = 48
+  static let descriptorBytes = 16
   static let coverSize = 4
 
   struct Entry: Equatable {
@@ -69,8 +69,8 @@ struct PostingsList {
     var body = ByteWriter(capacity: 4 * entries.count)
     var descriptors = ByteWriter(capacity: descriptorBytes * blocks)
     var previous: UInt64 = 0
-    var block: [(tf: UInt32, length: UInt32)] = []
-    var listPoints: [(tf: UInt32, length: UInt32)] = []
+    var points: [(tf: UInt32, length: UInt32)] = []
+    points.reserveCapacity(entries.count)
     var blockStart = 0
     for (i, e) in entries.enumerated() {
       precondition(e.tf > 0 && (i == 0 || e.passage > previous), "postings out of order")
@@ -79,21 +79,18 @@ struct PostingsList {
       body.varint(UInt64(e.tf))
       body.varint(UInt64(e.length))
       previous = e.passage
-      block.append((e.tf, e.length))
+      points.append((e.tf, e.length))
       if i % blockSize == blockSize - 1 || i == entries.count - 1 {
-        let c = cover(block)
         descriptors.u64(e.passage)
         descriptors.u32(UInt32(blockStart))
-        write(c, to: &descriptors)
-        listPoints.append(contentsOf: c)
-        block.removeAll(keepingCapacity: true)
+        descriptors.u32(0)
       }
     }
     var w = ByteWriter(capacity: headerBytes + descriptors.bytes.count + body.bytes.count)
     w.u32(UInt32(entries.count))
     w.u32(UInt32(blocks))
     w.u32(0)
-    write(cover(listPoints), to: &w)
+    write(cover(points), to: &w)
     w.raw(descriptors.bytes)
     w.raw(body.bytes)
     return w.bytes
@@ -132,9 +129,6 @@ struct PostingsList {
       else {
         throw Malformed(reason: "postings list header: \(count) entries, \(blocks) blocks, \(bytes.count) bytes")
       }
-      for b in 0..<blocks where Self.coverCount(bytes, at: PostingsList.headerBytes + b * PostingsList.descriptorBytes + 12) > PostingsList.coverSize {
-        throw Malformed(reason: "postings block \(b) cover")
-      }
       position = entriesStart
     }
 
@@ -155,19 +149,8 @@ struct PostingsList {
     /// The largest `f(tf, length)` any entry of the list can have (f rising in tf, falling in length).
     func listBound(_ f: (UInt32, UInt32) -> Double) -> Double { bound(at: 12, f) }
 
-    /// The largest `f(tf, length)` any entry of the current block (the last returned entry's) can have.
-    func blockBound(_ f: (UInt32, UInt32) -> Double) -> Double {
-      bound(at: PostingsList.headerBytes + blockNumber * PostingsList.descriptorBytes + 12, f)
-    }
-
     /// The largest passage key in the list.
     var lastPassage: UInt64 { blockLastKey(blocks - 1) }
-
-    /// The number of the block of the entry last returned.
-    var blockNumber: Int { Swift.max(0, read - 1) / PostingsList.blockSize }
-
-    /// The last passage key of the block of the entry last returned.
-    var blockLastPassage: UInt64 { blockLastKey(blockNumber) }
 
     private func blockLastKey(_ b: Int) -> UInt64 {
       LittleEndian.load(bytes, at: PostingsList.headerBytes + b * PostingsList.descriptorBytes)

@@ -12,18 +12,11 @@ struct TermCursor {
   private var reader: PostingsList.Reader?
   private var rest: [PostingsList.Reader]
   private var restIndex = 0
-  /// Which list `reader` is (0, 1, …), for the block cache.
-  private var list = 0
   /// The entry the cursor is on; nil once every list is exhausted.
   private(set) var current: PostingsList.Entry?
 
   private var merged: [PostingsList.Entry]?
   private var mergedIndex = 0
-
-  /// The current block (list and block number) and its bounds: cached, recomputed only when the
-  /// cursor enters another block.
-  private var cachedBlock: (list: Int, block: Int) = (-1, -1)
-  private var cachedBound: (score: Double, lastKey: UInt64) = (0, 0)
 
   /// - Parameter ordered: whether `lists` follow one another in key order.
   init(weight: Double, lists: [PostingsList.Reader], ordered: Bool, bm25: BM25, averageLength: Double) throws {
@@ -41,19 +34,6 @@ struct TermCursor {
     try advance()
   }
 
-  /// An upper bound of this token's score for any passage from the current entry to the returned
-  /// key: the current block's bounds (the whole list's once merged).
-  mutating func blockBound(bm25: BM25, averageLength: Double) -> (score: Double, lastKey: UInt64) {
-    guard let r = reader, current != nil else { return (upperBound, current?.passage ?? .max) }
-    let block = r.blockNumber
-    if cachedBlock != (list, block) {
-      let score = weight * r.blockBound { bm25.termScore(idf: 1, tf: Int($0), length: Int($1), averageLength: averageLength) }
-      cachedBound = (score, r.blockLastPassage)
-      cachedBlock = (list, block)
-    }
-    return cachedBound
-  }
-
   /// Moves on to the next list; false when there is none.
   private mutating func nextList() -> Bool {
     guard restIndex < rest.count else {
@@ -62,7 +42,6 @@ struct TermCursor {
     }
     reader = rest[restIndex]
     restIndex += 1
-    list += 1
     return true
   }
 

@@ -189,7 +189,7 @@ struct LexicalIndex {
 
   private func addDeadTerms(_ token: Int32, _ delta: Int, _ txn: LMDBTransaction) throws {
     let key = Self.tokenKey(token)
-    var n = Int(try deadTermCount(token, txn)) + delta
+    let n = Int(try deadTermCount(token, txn)) + delta
     guard n >= 0 else { throw StoreError.corruptRecord("dead-term count of token \(token) below zero") }
     if n == 0 {
       try txn.delete(deadTerms, key: key)

@@ -24,9 +24,10 @@ extension Space {
     return try store.env.write { txn in
       guard var record = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
       let before = record.rowCount
-      if record.lexicon != 0, var (identity, lexicon) = try store.lexicon(record.lexicon, txn) {
+      if record.lexicon != 0, let found = try store.lexicon(record.lexicon, txn) {
+        var lexicon = found.record
         try LexicalIndex(number: record.lexicon, txn).mergeAll(record: &lexicon, txn)
-        try store.putLexicon(identity, lexicon, txn)
+        try store.putLexicon(found.identity, lexicon, txn)
       }
       guard record.liveCount < record.rowCount else { return CompactionSummary(rowsBefore: before, rowsAfter: before) }
       let rowDocuments = try txn.openDatabase(named: SpaceDatabases(number: number).rowDocuments)

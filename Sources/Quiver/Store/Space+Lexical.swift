@@ -64,7 +64,8 @@ extension Space {
       }
       let tokens = try tokenizer.lexicalTokenIDs(found.flatMap(\.texts))
       try store.env.write { txn in
-        guard var (identity, record) = try store.lexicon(lexicon, txn) else { throw StoreError.corruptRecord("lexicon \(lexicon) missing") }
+        guard let entry = try store.lexicon(lexicon, txn) else { throw StoreError.corruptRecord("lexicon \(lexicon) missing") }
+        var record = entry.record
         var new: [LexicalIndex.NewPassage] = []
         var next = 0
         for f in found {
@@ -81,7 +82,7 @@ extension Space {
         }
         new.sort { $0.key < $1.key }
         try LexicalIndex(number: lexicon, txn).add(new, record: &record, txn)
-        try store.putLexicon(identity, record, txn)
+        try store.putLexicon(entry.identity, record, txn)
       }
       start += batch.count
     }

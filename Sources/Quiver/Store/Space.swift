@@ -261,9 +261,10 @@ public final class Space: @unchecked Sendable {
       let rowDocuments = try txn.openDatabase(named: SpaceDatabases(number: self.number).rowDocuments)
       try RowDocuments.append(rowNumbers, from: firstNewRow, into: rowDocuments, txn)
       // Re-read: replacing documents above removed passages and updated the record.
-      if let l = lexicon, !newPassages.isEmpty, var (identity, current) = try store.lexicon(l.record.number, txn) {
+      if let l = lexicon, !newPassages.isEmpty, let found = try store.lexicon(l.record.number, txn) {
+        var current = found.record
         try LexicalIndex(number: current.number, txn).add(newPassages, record: &current, txn)
-        try store.putLexicon(identity, current, txn)
+        try store.putLexicon(found.identity, current, txn)
       }
       try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
       return summary

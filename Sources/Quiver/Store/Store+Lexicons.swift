@@ -47,9 +47,10 @@ extension Store {
   /// Removes document `number`'s passages from each of `lexicons`.
   func removeFromLexicons(document number: UInt64, lexicons: [UInt32], _ txn: LMDBTransaction) throws {
     for l in lexicons {
-      guard var (identity, record) = try lexicon(l, txn) else { continue }
+      guard let found = try lexicon(l, txn) else { continue }
+      var record = found.record
       try LexicalIndex(number: l, txn).remove(document: number, record: &record, txn)
-      try putLexicon(identity, record, txn)
+      try putLexicon(found.identity, record, txn)
     }
   }
 
