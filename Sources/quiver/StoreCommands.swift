@@ -43,6 +43,9 @@ struct IngestCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Insert each committed batch into the space's HNSW graph (--no-hnsw leaves that to the first HNSW query).")
   var hnsw = true
 
+  @Flag(inversion: .prefixedNo, help: "Post the passages to the store's lexical (BM25) index (--no-lexical: vector queries only, until an ingest with it).")
+  var lexical = true
+
   @Argument(help: "Files or folders to ingest.")
   var paths: [String]
 
@@ -65,7 +68,7 @@ struct IngestCommand: ParsableCommand {
     let space = try store.space(for: model, dimension: options.dimension, elementType: try options.elementType())
     let terminal = isatty(STDERR_FILENO) != 0
     let total = documents.count
-    let summary = try space.ingest(documents, model: model, updatingGraph: hnsw) { done in
+    let summary = try space.ingest(documents, model: model, updatingGraph: hnsw, indexingLexically: lexical) { done in
       let elapsed = monotonicSeconds() - started
       let rate = Double(done) / max(elapsed, 1e-9)
       let eta = Double(total - done) / max(rate, 1e-9)

@@ -36,10 +36,21 @@ struct PostingsList {
   /// At most ``coverSize`` (tf, length) points that bound every point of `points` (some cover point
   /// has a tf at least its tf and a length at most its length).
   static func cover(_ points: some Sequence<(tf: UInt32, length: UInt32)>) -> [(tf: UInt32, length: UInt32)] {
-    // The Pareto front, by tf descending: each kept point is shorter than every higher-tf point.
+    // The shortest length at each tf, then the Pareto front by tf descending: each kept point is
+    // shorter than every higher-tf point.
     var front: [(tf: UInt32, length: UInt32)] = []
-    for p in points.sorted(by: { $0.tf != $1.tf ? $0.tf > $1.tf : $0.length < $1.length }) {
-      if front.last.map({ p.length < $0.length }) ?? true { front.append(p) }
+    let all = Array(points)
+    if all.count <= 32 {  // most lists: sort the few points
+      for p in all.sorted(by: { $0.tf != $1.tf ? $0.tf > $1.tf : $0.length < $1.length }) {
+        if front.last.map({ p.length < $0.length }) ?? true { front.append(p) }
+      }
+    } else {
+      var shortest: [UInt32: UInt32] = [:]
+      for p in all { shortest[p.tf] = min(shortest[p.tf] ?? .max, p.length) }
+      for tf in shortest.keys.sorted(by: >) {
+        let length = shortest[tf]!
+        if front.last.map({ length < $0.length }) ?? true { front.append((tf, length)) }
+      }
     }
     guard front.count > coverSize else { return front }
     // Consecutive groups of the front, each bounded by (its highest tf, its shortest length).

@@ -60,7 +60,7 @@ struct LexicalIndex {
   /// Posts `new` (keys distinct, none posted before) as one segment and merges the tail segments.
   /// Passages without tokens are not posted.
   func add(_ new: [NewPassage], record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
-    var lists: [Int32: [PostingsList.Entry]] = [:]
+    var lists = PostingsBuilder()
     var first = UInt64.max, last = UInt64.min, count: UInt64 = 0
     for p in new.sorted(by: { $0.key < $1.key }) where !p.tokens.isEmpty {
       let terms = Self.termCounts(p.tokens)
@@ -75,7 +75,7 @@ struct LexicalIndex {
         w.varint(UInt64(t.token - previous))
         w.varint(UInt64(t.tf))
         previous = t.token
-        lists[t.token, default: []].append(PostingsList.Entry(passage: p.key, tf: t.tf, length: length))
+        lists.append(token: t.token, PostingsList.Entry(passage: p.key, tf: t.tf, length: length))
       }
       try txn.put(passages, key: BigEndianKey(p.key), value: w.bytes)
       record.passages += 1
@@ -140,7 +140,7 @@ struct LexicalIndex {
   /// key order per token, dead passages' postings dropped (and those passages forgotten).
   private func merge(_ old: [LexicalSegment], level: UInt8, record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
     let deadKeys = try deadSet(txn)
-    var lists: [Int32: [PostingsList.Entry]] = [:]
+    var lists = PostingsBuilder()
     var dropped: [Int32: UInt32] = [:]
     var droppedPassages = Set<UInt64>()
     var oldKeys: [[UInt8]] = []
@@ -154,7 +154,7 @@ struct LexicalIndex {
               dropped[token, default: 0] += 1
               droppedPassages.insert(e.passage)
             } else {
-              lists[token, default: []].append(e)
+              lists.append(token: token, e)
             }
           }
           oldKeys.append(Array(entry.key))
@@ -166,24 +166,25 @@ struct LexicalIndex {
     for s in old { try txn.delete(segments, key: Self.segmentKey(s.number)) }
     for (token, n) in dropped { try addDeadTerms(token, -Int(n), txn) }
     for p in droppedPassages { try txn.delete(dead, key: BigEndianKey(p)) }
-    guard !lists.isEmpty else { return }
+    guard lists.count > 0 else { return }
     // Segments in key order concatenate in order; otherwise (a document indexed after newer ones) sort.
     let ordered = zip(old, old.dropFirst()).allSatisfy { $0.lastPassage < $1.firstPassage }
-    if !ordered { for token in lists.keys { lists[token]!.sort { $0.passage < $1.passage } } }
     var keys = Set<UInt64>()
-    for list in lists.values { for e in list { keys.insert(e.passage) } }
+    lists.forEachList { _, list in for e in list { keys.insert(e.passage) } }
     let merged = LexicalSegment(number: record.nextSegment, firstPassage: keys.min()!, lastPassage: keys.max()!,
                                 passages: UInt64(keys.count), level: level)
     record.nextSegment += 1
-    try writeLists(lists, segment: merged.number, txn)
+    try writeLists(lists, segment: merged.number, sortingEach: !ordered, txn)
     try txn.put(segments, key: Self.segmentKey(merged.number), value: merged.encoded())
   }
 
-  /// Writes `lists` (each sorted by passage) as the lists of `segment`, the newest segment: its
-  /// keys follow every key in the database, so each is appended (`MDB_APPEND`) in token order.
-  private func writeLists(_ lists: [Int32: [PostingsList.Entry]], segment: UInt32, _ txn: LMDBTransaction) throws {
-    for token in lists.keys.sorted() {
-      try txn.put(postings, key: Self.listKey(segment, token), value: PostingsList.encode(lists[token]!), flags: .append)
+  /// Writes `lists` (each in passage order, unless `sortingEach`) as the lists of `segment`, the
+  /// newest segment: its keys follow every key in the database, so each is appended (`MDB_APPEND`)
+  /// in token order.
+  private func writeLists(_ lists: PostingsBuilder, segment: UInt32, sortingEach: Bool = false, _ txn: LMDBTransaction) throws {
+    try lists.forEachList { token, list in
+      let encoded = sortingEach ? PostingsList.encode(list.sorted { $0.passage < $1.passage }) : PostingsList.encode(list)
+      try txn.put(postings, key: Self.listKey(segment, token), value: encoded, flags: .append)
     }
   }
 
