@@ -267,12 +267,6 @@ struct LexicalIndex {
     return score
   }
 
-  /// A live passage's byte range in its document, or nil.
-  func passageRange(_ key: UInt64, _ txn: LMDBTransaction) throws -> Range<Int>? {
-    guard let bytes = try txn.get(passages, key: BigEndianKey(key)) else { return nil }
-    return try Self.decodePassage(bytes).utf8Range
-  }
-
   /// The segments in search order.
   func allSegments(_ txn: LMDBTransaction) throws -> [LexicalSegment] {
     var out: [LexicalSegment] = []

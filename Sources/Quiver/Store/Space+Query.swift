@@ -117,12 +117,12 @@ extension Space {
         guard let bytes = try txn.get(rows, key: BigEndianKey(hit.row)) else { throw StoreError.corruptRecord("row \(hit.row) missing") }
         let row = try RowRecord(decoding: bytes)
         if row.deleted { continue }  // a graph may hold rows deleted since it was synced
-        candidates.add(document: row.documentID, passage: Int(row.passage), row: hit.row, vectorScore: hit.score, vectorRank: rank)
+        candidates.add(document: row.documentID, passage: Int(row.passage), vectorScore: hit.score, vectorRank: rank)
       }
       for (rank, hit) in lexicalHits.enumerated() {
         guard let id = try store.documentID(number: LexicalIndex.document(ofPassage: hit.passage), txn) else { continue }
         let passage = Int(hit.passage & UInt64(LexicalIndex.passagesPerDocument - 1))
-        candidates.add(document: id, passage: passage, lexicalKey: hit.passage, lexicalScore: hit.score, lexicalRank: rank)
+        candidates.add(document: id, passage: passage, lexicalScore: hit.score, lexicalRank: rank)
       }
       // Score every candidate passage on both sides (hybrid), and resolve texts.
       var scored: [SearchResult] = []
@@ -213,10 +213,8 @@ struct CandidatePassages {
   struct Candidate {
     var document: String
     var passage: Int
-    var row: UInt64?
     var vectorScore: Float?
     var vectorRank: Int?
-    var lexicalKey: UInt64?
     var lexicalScore: Double?
     var lexicalRank: Int?
   }
@@ -232,19 +230,17 @@ struct CandidatePassages {
     return all.count - 1
   }
 
-  mutating func add(document: String, passage: Int, row: UInt64, vectorScore: Float, vectorRank: Int) {
+  mutating func add(document: String, passage: Int, vectorScore: Float, vectorRank: Int) {
     let i = slot(document, passage)
     if all[i].vectorScore == nil {
-      all[i].row = row
       all[i].vectorScore = vectorScore
       all[i].vectorRank = vectorRank
     }
   }
 
-  mutating func add(document: String, passage: Int, lexicalKey: UInt64, lexicalScore: Double, lexicalRank: Int) {
+  mutating func add(document: String, passage: Int, lexicalScore: Double, lexicalRank: Int) {
     let i = slot(document, passage)
     if all[i].lexicalScore == nil {
-      all[i].lexicalKey = lexicalKey
       all[i].lexicalScore = lexicalScore
       all[i].lexicalRank = lexicalRank
     }
