@@ -76,7 +76,7 @@ struct QueryCommand: ParsableCommand {
   }
 
   func run() throws {
-    let store = try Store.open(at: self.store)
+    let store = try Store.open(at: self.store, creating: false)
     let target = try resolveSpace(store)
     let options = searchOptions
     let vector = try vectorFile.map { try VectorReader.query($0) }

@@ -105,7 +105,7 @@ struct SpacesCommand: ParsableCommand {
   var store: String
 
   func run() throws {
-    for s in try Store.open(at: store).spaces() {
+    for s in try Store.open(at: store, creating: false).spaces() {
       print("\(s.key)  metric \(s.metric.name)  \(s.elementType.name)  rows \(s.rows)  live \(s.liveRows)")
     }
   }
@@ -122,7 +122,7 @@ struct StatsCommand: ParsableCommand {
 
   func run() throws {
     defer { try? reportCache() }
-    let s = try Store.open(at: store).stats()
+    let s = try Store.open(at: store, creating: false).stats()
     print("store      \(s.path) (format \(s.formatVersion), created by \(s.createdBy))")
     print("documents  \(s.documents)")
     print("on disk    \(s.fileBytes) bytes (map \(s.mapBytes))")
@@ -158,7 +158,7 @@ struct DeleteCommand: ParsableCommand {
   var ids: [String]
 
   func run() throws {
-    let n = try Store.open(at: store).delete(ids: ids)
+    let n = try Store.open(at: store, creating: false).delete(ids: ids)
     print("deleted \(n) of \(ids.count) documents")
   }
 }
@@ -170,7 +170,7 @@ struct ExportCommand: ParsableCommand {
   var store: String
 
   func run() throws {
-    for d in try Store.open(at: store).documents() {
+    for d in try Store.open(at: store, creating: false).documents() {
       let metadata = d.metadataJSON.map { ",\"metadata\":\($0)" } ?? ""
       print("{\"id\":\(JSONText.quoted(d.id)),\"text\":\(JSONText.quoted(d.text))\(metadata)}")
     }
@@ -190,7 +190,7 @@ struct CompactCommand: ParsableCommand {
   var space: String?
 
   func run() throws {
-    let opened = try Store.open(at: store)
+    let opened = try Store.open(at: store, creating: false)
     let keys = try space.map { text -> [SpaceKey] in
       guard let key = SpaceKey(parsing: text) else { throw ValidationError("not a space key: \(text)") }
       return [key]

@@ -173,4 +173,45 @@ import Testing
       #expect(lexical.contains { old.contains($0.id) })  // stored before the upgrade, found lexically
     }
   }
+
+  /// Deleting most of a space never costs results: every mode returns k documents while k live
+  /// ones match (the search widens its candidates until it has k or the space is exhausted).
+  @Test func kResultsAfterDeletingMostOfASpace() throws {
+    let docs = try Self.docs(1100).prefix(1000)
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      try space.ingest(Array(docs), model: Self.model)
+      #expect(try store.delete(ids: docs.prefix(950).map(\.id)) == 950)
+      let live = Set(docs.suffix(50).map(\.id))
+      for mode in SearchMode.allCases {
+        for index in [Space.Index.hnsw(ef: 64), .exact] {
+          let results = try space.query("library for the command line", model: Self.model, options: SearchOptions(k: 10, mode: mode, index: index))
+          if mode == .lexical {
+            #expect(results.count >= 1 && results.allSatisfy { live.contains($0.id) })
+          } else {
+            #expect(results.count == 10, "\(mode) \(index): \(results.count) results")
+            #expect(results.allSatisfy { live.contains($0.id) })
+          }
+        }
+      }
+    }
+  }
+
+  /// Reading never creates a store; NaN vectors are refused before anything is written.
+  @Test func aQueryNeverCreatesAStoreAndNaNVectorsAreRefused() throws {
+    try withTemporaryDirectory { dir in
+      let path = dir + "/nothing-here"
+      #expect(throws: StoreError.noStore(path: path)) { _ = try Store.open(at: path, creating: false) }
+      #expect(!FileManager.default.fileExists(atPath: path))
+      let store = try Store.open(at: dir + "/store")
+      let space = try store.openOrCreateSpace(SpaceKey(model: "toy", dimension: 2))
+      let docs = [Document(id: "a", text: "first"), Document(id: "b", text: "second")]
+      #expect(throws: StoreError.invalidDocument(id: "b", reason: "vector component 1 is nan")) {
+        try space.ingest(docs, vectors: [1, 0, 0, .nan])
+      }
+      #expect(try store.stats().documents == 0)
+      #expect(throws: StoreError.self) { try space.ingest(docs, vectors: [1, 0, .infinity, 0]) }
+    }
+  }
 }

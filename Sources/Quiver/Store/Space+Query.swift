@@ -91,6 +91,7 @@ extension Space {
   /// `exhausted` when no side could return more.
   private func answer(mode: SearchMode, q: [Float]?, lexical: (index: LexicalIndex, record: LexiconRecord, tokens: [Int32])?,
                       pool: Int, options: SearchOptions) throws -> (results: [SearchResult], exhausted: Bool) {
+    let rowCount = q == nil ? 0 : try record().rowCount
     var vectorHits: [(row: UInt64, score: Float)] = []
     if let q {
       switch options.index {
@@ -111,7 +112,11 @@ extension Space {
         (lexicalHits, terms) = try lexical.index.search(tokens: lexical.tokens, k: pool, documents: !options.passages,
                                                         record: lexical.record, txn)
       }
-      let exhausted = vectorHits.count < pool && lexicalHits.count < pool
+      // A side is exhausted when it returned fewer than asked and could not have found more: the
+      // exact scan and the lexical search always can; the graph walk only once its breadth covers
+      // every node (it drops deleted nodes after walking, so a short answer may only mean that).
+      let vectorExhausted = vectorHits.count < pool && (options.index == .exact || UInt64(pool) >= rowCount)
+      let exhausted = (q == nil || vectorExhausted) && lexicalHits.count < pool
       var candidates = CandidatePassages()
       for (rank, hit) in vectorHits.enumerated() {
         guard let bytes = try txn.get(rows, key: BigEndianKey(hit.row)) else { throw StoreError.corruptRecord("row \(hit.row) missing") }

@@ -118,6 +118,9 @@ public final class Space: @unchecked Sendable {
     guard vectors.count == documents.count * dimension else {
       throw StoreError.wrongDimension(expected: dimension, actual: documents.isEmpty ? vectors.count : vectors.count / documents.count)
     }
+    if let bad = vectors.firstIndex(where: { !$0.isFinite }) {
+      throw StoreError.invalidDocument(id: documents[bad / dimension].id, reason: "vector component \(bad % dimension) is \(vectors[bad])")
+    }
     for d in documents { try d.validate() }
     if let lexicalTokenizer { try attachLexicon(lexicalTokenizer, modelPath: nil) }
     return try ingestBatches(documents, updatingGraph: updatingGraph, progress: nil) { batch, range in

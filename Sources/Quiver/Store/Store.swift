@@ -55,11 +55,15 @@ public final class Store: @unchecked Sendable {
     self.current.withLock { $0 = current }
   }
 
-  /// Opens the store in `path`, creating the directory and an empty store when there is none.
-  /// - Throws: ``StoreError/unsupportedFormatVersion(found:supported:)`` for a store of another
-  ///   format (nothing is read or written), ``StoreError/notAStore(path:)`` for an LMDB
-  ///   environment that is not a store, ``LMDBError`` for LMDB failures.
-  public static func open(at path: String) throws -> Store {
+  /// Opens the store in `path`; with `creating` (the default) the directory and an empty store are
+  /// made when there is none, without it a missing store is an error and nothing is created (what
+  /// queries, listings and deletes want).
+  /// - Throws: ``StoreError/noStore(path:)`` when `creating` is false and `path` holds no store,
+  ///   ``StoreError/unsupportedFormatVersion(found:supported:)`` for a store of another format
+  ///   (nothing is read or written), ``StoreError/notAStore(path:)`` for an LMDB environment that
+  ///   is not a store, ``LMDBError`` for LMDB failures.
+  public static func open(at path: String, creating: Bool = true) throws -> Store {
+    if !creating && access(path + "/data.mdb", F_OK) != 0 { throw StoreError.noStore(path: path) }
     var options = LMDBEnvironment.Options()
     options.maxDatabases = 256
     options.mapSize = 64 << 20

@@ -1,5 +1,7 @@
 /// Why a store operation failed. Every case leaves the store as it was.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// There is no store at the path (and none was to be created).
+  case noStore(path: String)
   /// The directory holds a store of a format this Quiver does not implement.
   case unsupportedFormatVersion(found: UInt32, supported: UInt32)
   /// The directory holds an LMDB environment that is not a Quiver store.
@@ -27,6 +29,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     switch self {
     case .unsupportedFormatVersion(let found, let supported):
       "store format version \(found) is not supported (this Quiver reads version \(supported)); refusing to open it"
+    case .noStore(let path): "no Quiver store at \(path) (quiver ingest --store \(path) … creates one)"
     case .notAStore(let path): "\(path) is an LMDB environment but not a Quiver store (no meta record)"
     case .unknownSpace(let key): "no embedding space \(key) in this store"
     case .wrongDimension(let expected, let actual): "vector has \(actual) dimensions, the space has \(expected)"
