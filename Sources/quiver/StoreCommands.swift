@@ -46,8 +46,21 @@ struct IngestCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Post the passages to the store's lexical (BM25) index (--no-lexical: vector queries only, until an ingest with it).")
   var lexical = true
 
+  @Flag(help: "Print the summary as one JSON object (progress still goes to standard error).")
+  var json = false
+
   @Argument(help: "Files or folders to ingest.")
   var paths: [String]
+
+  /// The summary of an ingest as one JSON object.
+  private func printJSON(_ summary: Space.IngestSummary, space: Space, seconds: Double, store: Store) throws {
+    let stats = try store.stats()
+    let graph = hnsw ? try space.graphInfo().nodes : 0
+    print("{\"space\":\(JSONText.quoted(space.key.description)),\"documents\":\(summary.documents),\"unchanged\":\(summary.unchanged),"
+      + "\"replaced\":\(summary.replaced),\"passages\":\(summary.passages),\"seconds\":\(seconds),"
+      + "\"documents_per_second\":\(Double(summary.documents) / max(seconds, 1e-9)),\"store_documents\":\(stats.documents),"
+      + "\"file_bytes\":\(stats.fileBytes),\"graph_nodes\":\(graph),\"lexical_index\":\(try space.hasLexicalIndex)}")
+  }
 
   func run() throws {
     let started = monotonicSeconds()
@@ -58,6 +71,7 @@ struct IngestCommand: ParsableCommand {
       let (documents, vectors) = try VectorReader.read(paths, dimension: key.dimension)
       let target = try store.openOrCreateSpace(key, metric: m, elementType: try options.elementType())
       let summary = try target.ingest(documents, vectors: vectors, updatingGraph: hnsw)
+      if json { return try printJSON(summary, space: target, seconds: monotonicSeconds() - started, store: store) }
       print(String(format: "ingested %d vectors (%d unchanged, %d replaced) into space %@ in %.2f s",
                    summary.documents, summary.unchanged, summary.replaced, key.description, monotonicSeconds() - started))
       if hnsw { try reportGraph(target) }
@@ -84,6 +98,7 @@ struct IngestCommand: ParsableCommand {
       }
     }
     let seconds = monotonicSeconds() - started
+    if json { return try printJSON(summary, space: space, seconds: seconds, store: store) }
     print(String(format: "ingested %d documents (%d unchanged, %d replaced), %d passages into space %@ in %.2f s (%.0f docs/s)",
                  summary.documents, summary.unchanged, summary.replaced, summary.passages, space.key.description,
                  seconds, Double(summary.documents) / max(seconds, 1e-9)))
@@ -104,10 +119,24 @@ struct SpacesCommand: ParsableCommand {
   @Option(help: "The store directory.")
   var store: String
 
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
   func run() throws {
-    for s in try Store.open(at: store, creating: false).spaces() {
+    let spaces = try Store.open(at: store, creating: false).spaces()
+    if json {
+      print("{\"spaces\":[" + spaces.map(Self.json).joined(separator: ",") + "]}")
+      return
+    }
+    for s in spaces {
       print("\(s.key)  metric \(s.metric.name)  \(s.elementType.name)  rows \(s.rows)  live \(s.liveRows)")
     }
+  }
+
+  /// A space as a JSON object: key, model, dimension, metric, element type, rows, live rows.
+  static func json(_ s: SpaceInfo) -> String {
+    "{\"key\":\(JSONText.quoted(s.key.description)),\"model\":\(JSONText.quoted(s.key.model)),\"dimension\":\(s.key.dimension),"
+      + "\"metric\":\"\(s.metric.name)\",\"element\":\"\(s.elementType.name)\",\"rows\":\(s.rows),\"live_rows\":\(s.liveRows)}"
   }
 }
 
@@ -120,9 +149,18 @@ struct StatsCommand: ParsableCommand {
   @Option(help: "Embedding cache directory (layer 2) to report on (default: STORE/embedding-cache when it exists).")
   var cache: String?
 
+  @Flag(help: "Print one JSON object (the store's counts and sizes; no cache lines).")
+  var json = false
+
   func run() throws {
-    defer { try? reportCache() }
     let s = try Store.open(at: store, creating: false).stats()
+    if json {
+      print("{\"path\":\(JSONText.quoted(s.path)),\"format_version\":\(s.formatVersion),\"created_by\":\(JSONText.quoted(s.createdBy)),"
+        + "\"documents\":\(s.documents),\"file_bytes\":\(s.fileBytes),\"map_bytes\":\(s.mapBytes),"
+        + "\"spaces\":[" + s.spaces.map(SpacesCommand.json).joined(separator: ",") + "]}")
+      return
+    }
+    defer { try? reportCache() }
     print("store      \(s.path) (format \(s.formatVersion), created by \(s.createdBy))")
     print("documents  \(s.documents)")
     print("on disk    \(s.fileBytes) bytes (map \(s.mapBytes))")
@@ -154,12 +192,15 @@ struct DeleteCommand: ParsableCommand {
   @Option(help: "The store directory.")
   var store: String
 
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
   @Argument(help: "Document ids.")
   var ids: [String]
 
   func run() throws {
     let n = try Store.open(at: store, creating: false).delete(ids: ids)
-    print("deleted \(n) of \(ids.count) documents")
+    print(json ? "{\"deleted\":\(n),\"requested\":\(ids.count)}" : "deleted \(n) of \(ids.count) documents")
   }
 }
 
@@ -189,15 +230,24 @@ struct CompactCommand: ParsableCommand {
   @Option(help: "Only this space.")
   var space: String?
 
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
   func run() throws {
     let opened = try Store.open(at: store, creating: false)
     let keys = try space.map { text -> [SpaceKey] in
       guard let key = SpaceKey(parsing: text) else { throw ValidationError("not a space key: \(text)") }
       return [key]
     } ?? opened.spaces().map(\.key)
+    var results: [String] = []
     for key in keys {
       let summary = try opened.space(key).compact()
-      print("\(key): \(summary.rowsBefore) rows → \(summary.rowsAfter)")
+      if json {
+        results.append("{\"space\":\(JSONText.quoted(key.description)),\"rows_before\":\(summary.rowsBefore),\"rows_after\":\(summary.rowsAfter)}")
+      } else {
+        print("\(key): \(summary.rowsBefore) rows → \(summary.rowsAfter)")
+      }
     }
+    if json { print("{\"spaces\":[" + results.joined(separator: ",") + "]}") }
   }
 }

@@ -1,0 +1,65 @@
+import Foundation
+import Quiver
+import Testing
+
+/// The `quiver` binary as a script uses it: `--json` on every command that prints a result, errors
+/// as one line with a non-zero exit, no store created by reading.
+@Suite struct CommandLineTests {
+  /// Runs the release `quiver` with `arguments`; returns its exit status, standard output and error.
+  static func quiver(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CrashSafetyTests.quiverBinary)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let error = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+  }
+
+  static func object(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+  }
+
+  @Test func everyResultCommandPrintsJSON() throws {
+    try withTemporaryDirectory { dir in
+      var seen = Set<String>()
+      let docs = try StoreTests.corpus(60).map(\.doc).filter { seen.insert($0.id).inserted }.prefix(40)
+      let input = dir + "/docs.jsonl"
+      let lines = try docs.map { String(decoding: try JSONSerialization.data(withJSONObject: ["id": $0.id, "text": $0.text]), as: UTF8.self) }
+      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let store = dir + "/store"
+      let ingest = try Self.quiver(["ingest", "--store", store, "--json", input])
+      #expect(ingest.status == 0, "\(ingest.error)")
+      #expect(try Self.object(ingest.output)["documents"] as? Int == 40)
+      let stats = try Self.object(try Self.quiver(["stats", "--store", store, "--json"]).output)
+      #expect(stats["documents"] as? Int == 40)
+      #expect(stats["format_version"] as? Int == 2)
+      let spaces = try Self.object(try Self.quiver(["spaces", "--store", store, "--json"]).output)["spaces"] as? [[String: Any]]
+      #expect(spaces?.count == 1 && spaces?.first?["live_rows"] as? Int == (spaces?.first?["rows"] as? Int))
+      let query = try Self.object(try Self.quiver(["query", "--store", store, "--json", "-k", "3", String(docs[3].text.prefix(200))]).output)
+      let results = query["results"] as? [[String: Any]]
+      #expect(query["mode"] as? String == "hybrid" && results?.count == 3)
+      #expect(results?.first?["id"] as? String == docs[3].id)
+      #expect(results?.allSatisfy { $0["vector_score"] is Double && $0["lexical_score"] is Double } == true)
+      let deleted = try Self.object(try Self.quiver(["delete", "--store", store, "--json", docs[0].id, "no-such-id"]).output)
+      #expect(deleted["deleted"] as? Int == 1 && deleted["requested"] as? Int == 2)
+      let compacted = try Self.object(try Self.quiver(["compact", "--store", store, "--json"]).output)["spaces"] as? [[String: Any]]
+      #expect(compacted?.first.map { ($0["rows_before"] as? Int ?? 0) > ($0["rows_after"] as? Int ?? 0) } == true)
+    }
+  }
+
+  @Test func aQueryOfAMissingStoreFailsInOneLineAndCreatesNothing() throws {
+    try withTemporaryDirectory { dir in
+      let missing = dir + "/missing"
+      let run = try Self.quiver(["query", "--store", missing, "anything"])
+      #expect(run.status != 0)
+      #expect(run.error.contains("no Quiver store at \(missing)"))
+      #expect(run.error.split(separator: "\n").count == 1)
+      #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+  }
+}
