@@ -88,7 +88,7 @@ struct SearchBenchCommand: ParsableCommand {
       let id = (r["package"] as? String) ?? (r["id"] as? String) ?? "\(documents.count)"
       let text = (r["long"] as? String) ?? (r["text"] as? String) ?? ""
       let short = (r["short"] as? String) ?? ((r["metadata"] as? [String: Any])?["short"] as? String)
-      guard !text.isEmpty, text.count <= Document.maximumTextLength else { continue }
+      guard !text.isEmpty, text.utf8.count <= Document.maximumTextBytes else { continue }
       documents.append(Document(id: id, text: text))
       if let short, !short.isEmpty { shorts.append(short) }
     }

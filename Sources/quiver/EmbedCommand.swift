@@ -30,19 +30,26 @@ struct EmbedCommand: ParsableCommand {
     let configuration = try service.modelConfiguration().with(outputDimension: dimension)
     let embedding: any EmbeddingService =
       try cache.map { CachedEmbeddingService(service, memory: MemoryCache(), disk: try DiskCache(path: $0)) } ?? service
-    // Texts from the arguments, or raw stdin lines (so that invalid UTF-8 is an error, not repaired).
-    let all: [String]
-    if texts.isEmpty {
-      let data = FileHandle.standardInput.readDataToEndOfFile()
-      var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array($0) }
-      if lines.last?.isEmpty == true { lines.removeLast() }
-      all = try EmbeddingLimits.decode(lines.isEmpty ? [[]] : lines)
-    } else {
-      all = texts
+    // Texts from the arguments, or stdin streamed a batch at a time (raw lines, so that invalid
+    // UTF-8 is an error, not repaired): any number of lines, one embedding call per 1,000.
+    let input = texts.isEmpty ? LineReader(standardInput: ()) : nil
+    var pending = texts
+    func nextBatch() throws -> [String] {
+      guard let input else {
+        defer { pending = Array(pending.dropFirst(EmbeddingLimits.maximumBatch)) }
+        return Array(pending.prefix(EmbeddingLimits.maximumBatch))
+      }
+      var raw: [[UInt8]] = []
+      while raw.count < EmbeddingLimits.maximumBatch, let line = try input.next() { raw.append(line) }
+      do {
+        return raw.isEmpty ? [] : try EmbeddingLimits.decode(raw)
+      } catch let error as EmbeddingError {  // name the line, not the index in the batch
+        throw CorpusReader.Failure(description: "standard input line \(input.lineNumber - raw.count + 1 + error.textIndex): \(error)")
+      }
     }
-    var start = 0
-    repeat {
-      let batch = Array(all[start..<min(all.count, start + EmbeddingLimits.maximumBatch)])
+    while true {
+      let batch = try nextBatch()
+      if batch.isEmpty { break }
       let vectors = try embedding.embed(batch, configuration: configuration)
       for (text, vector) in zip(batch, vectors) {
         let numbers = vector.map { String($0) }.joined(separator: json ? "," : " ")
@@ -53,8 +60,7 @@ struct EmbedCommand: ParsableCommand {
           print(numbers)
         }
       }
-      start += batch.count
-    } while start < all.count
+    }
     if cacheStats, let cached = embedding as? CachedEmbeddingService {
       if let m = cached.memory?.statistics {
         FileHandle.standardError.write(Data("layer 1: \(m.entries)/\(m.capacity) entries, \(m.hits) hits, \(m.misses) misses, \(m.evictions) evictions\n".utf8))

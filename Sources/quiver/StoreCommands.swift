@@ -49,17 +49,23 @@ struct IngestCommand: ParsableCommand {
   @Flag(help: "Print the summary as one JSON object (progress still goes to standard error).")
   var json = false
 
+  @Flag(help: "Stop at the first line or file that cannot be stored (after committing what came before); by default it is reported and skipped.")
+  var strict = false
+
   @Argument(help: "Files or folders to ingest.")
   var paths: [String]
 
-  /// The summary of an ingest as one JSON object.
-  private func printJSON(_ summary: Space.IngestSummary, space: Space, seconds: Double, store: Store) throws {
+  /// The summary of an ingest as one JSON object (the first 100 problems listed).
+  private func printJSON(_ summary: Space.IngestSummary, space: Space, seconds: Double, store: Store,
+                         problems: [CorpusReader.Problem] = []) throws {
     let stats = try store.stats()
     let graph = hnsw ? try space.graphInfo().nodes : 0
+    let listed = problems.prefix(100).map { JSONText.quoted($0.description) }.joined(separator: ",")
     print("{\"space\":\(JSONText.quoted(space.key.description)),\"documents\":\(summary.documents),\"unchanged\":\(summary.unchanged),"
-      + "\"replaced\":\(summary.replaced),\"passages\":\(summary.passages),\"seconds\":\(seconds),"
-      + "\"documents_per_second\":\(Double(summary.documents) / max(seconds, 1e-9)),\"store_documents\":\(stats.documents),"
-      + "\"file_bytes\":\(stats.fileBytes),\"graph_nodes\":\(graph),\"lexical_index\":\(try space.hasLexicalIndex)}")
+      + "\"replaced\":\(summary.replaced),\"passages\":\(summary.passages),\"skipped\":\(problems.count),\"problems\":[\(listed)],"
+      + "\"seconds\":\(seconds),\"documents_per_second\":\(Double(summary.documents) / max(seconds, 1e-9)),"
+      + "\"store_documents\":\(stats.documents),\"file_bytes\":\(stats.fileBytes),\"graph_nodes\":\(graph),"
+      + "\"lexical_index\":\(try space.hasLexicalIndex)}")
   }
 
   func run() throws {
@@ -77,34 +83,54 @@ struct IngestCommand: ParsableCommand {
       if hnsw { try reportGraph(target) }
       return
     }
-    let documents = try CorpusReader.documents(paths)
+    // Streamed: a batch of documents is read, stored (one transaction) and dropped before the next.
+    let reader = try CorpusReader(paths)
     let model = try options.openModel()
     let space = try store.space(for: model, dimension: options.dimension, elementType: try options.elementType())
     let terminal = isatty(STDERR_FILENO) != 0
-    let total = documents.count
-    let summary = try space.ingest(documents, model: model, updatingGraph: hnsw, indexingLexically: lexical) { done in
-      let elapsed = monotonicSeconds() - started
-      let rate = Double(done) / max(elapsed, 1e-9)
-      let eta = Double(total - done) / max(rate, 1e-9)
-      let line = String(format: "ingest: %d/%d documents, %.0f docs/s, ETA %.1f s", done, total, rate, eta)
-      if terminal {
-        let width = 30
-        let filled = total == 0 ? width : width * done / total
-        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(bar) \(line)".utf8))
-        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-      } else {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+    var summary = Space.IngestSummary()
+    var problems: [CorpusReader.Problem] = []
+    var reported = 0
+    while let batch = try reader.next(Space.maximumBatch, problems: &problems, stoppingAtProblem: strict) {
+      for p in problems[reported...] { FileHandle.standardError.write(Data("skipped \(p)\n".utf8)) }
+      reported = problems.count
+      if !batch.isEmpty {
+        summary.add(try space.ingest(batch, model: model, updatingGraph: hnsw, persistingGraph: false, indexingLexically: lexical))
+      }
+      reportProgress(summary.documents, reader: reader, started: started, terminal: terminal)
+      if strict, let first = problems.first {
+        if hnsw { try space.updateGraph() }
+        throw CorpusReader.Failure(description: "\(first) (stopped by --strict; \(summary.documents) documents before it are stored)")
       }
     }
+    if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    if hnsw { try space.updateGraph() }  // the graph file, written once
     let seconds = monotonicSeconds() - started
-    if json { return try printJSON(summary, space: space, seconds: seconds, store: store) }
-    print(String(format: "ingested %d documents (%d unchanged, %d replaced), %d passages into space %@ in %.2f s (%.0f docs/s)",
-                 summary.documents, summary.unchanged, summary.replaced, summary.passages, space.key.description,
+    if json { return try printJSON(summary, space: space, seconds: seconds, store: store, problems: problems) }
+    print(String(format: "ingested %d documents (%d unchanged, %d replaced, %d skipped), %d passages into space %@ in %.2f s (%.0f docs/s)",
+                 summary.documents, summary.unchanged, summary.replaced, problems.count, summary.passages, space.key.description,
                  seconds, Double(summary.documents) / max(seconds, 1e-9)))
     let stats = try store.stats()
     print("store \(stats.path): \(stats.documents) documents, \(stats.spaces.count) space(s), \(stats.fileBytes) bytes on disk")
     if hnsw { try reportGraph(space) }
+  }
+
+  /// One progress line on standard error: documents, bytes read of the total, rate and ETA (by bytes).
+  private func reportProgress(_ documents: Int, reader: CorpusReader, started: Double, terminal: Bool) {
+    let elapsed = monotonicSeconds() - started
+    let read = reader.bytesRead, total = max(reader.totalBytes, 1)
+    let rate = Double(documents) / max(elapsed, 1e-9)
+    let eta = elapsed * Double(total - min(read, total)) / Double(max(read, 1))
+    let line = String(format: "ingest: %d documents, %.1f of %.1f MB read, %.0f docs/s, ETA %.1f s",
+                      documents, Double(read) / 1e6, Double(total) / 1e6, rate, eta)
+    if terminal {
+      let width = 30
+      let filled = width * min(read, total) / total
+      let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+      FileHandle.standardError.write(Data("\r\(bar) \(line)".utf8))
+    } else {
+      FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
   }
 
   private func reportGraph(_ space: Space) throws {

@@ -62,4 +62,34 @@ import Testing
       #expect(!FileManager.default.fileExists(atPath: missing))
     }
   }
+
+  /// A corpus with a 200,000-character document, a malformed line and an empty text: the good
+  /// documents are stored, the two bad lines reported (`file:line: reason`) and counted; `--strict`
+  /// stops at the first bad line after storing what came before it.
+  @Test func badLinesAreSkippedAndReportedOrStopAStrictIngest() throws {
+    try withTemporaryDirectory { dir in
+      let long = (0..<40_000).map { "word\($0 % 700)" }.joined(separator: " ").prefix(200_000)
+      func line(_ object: [String: String]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+      }
+      let input = dir + "/mixed.jsonl"
+      let lines = [try line(["id": "first", "text": "a small tool to send mail through SMTP relays"]),
+                   try line(["id": "long", "text": String(long)]),
+                   #"{"id": "broken", "text": "#,
+                   try line(["id": "blank", "text": "   "]),
+                   try line(["id": "last", "text": "a PDF viewer for the desktop"])]
+      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let run = try Self.quiver(["ingest", "--store", dir + "/store", "--json", input])
+      #expect(run.status == 0, "\(run.error)")
+      let summary = try Self.object(run.output)
+      #expect(summary["documents"] as? Int == 3 && summary["skipped"] as? Int == 2)
+      #expect(summary["problems"] as? [String] == ["\(input):3: not a JSON object", "\(input):4: empty text"])
+      #expect(run.error.contains("skipped \(input):3: not a JSON object"))
+      let stats = try Self.object(try Self.quiver(["stats", "--store", dir + "/store", "--json"]).output)
+      #expect(stats["documents"] as? Int == 3)
+      let strict = try Self.quiver(["ingest", "--store", dir + "/strict", "--strict", input])
+      #expect(strict.status != 0 && strict.error.contains("\(input):3: not a JSON object"))
+      #expect(try Self.object(try Self.quiver(["stats", "--store", dir + "/strict", "--json"]).output)["documents"] as? Int == 2)
+    }
+  }
 }

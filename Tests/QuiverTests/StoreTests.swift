@@ -214,8 +214,8 @@ import Testing
       let missing = SpaceKey(model: "bge-small-en-v1.5", dimension: 384)
       #expect(throws: StoreError.unknownSpace(missing.description)) { _ = try store.space(missing) }
       #expect(throws: StoreError.self) { try space.ingest([Document(id: "e", text: "  ")], model: Self.model) }
-      #expect(throws: StoreError.self) {
-        try space.ingest([Document(id: "big", text: String(repeating: "a", count: 40_000))], model: Self.model)
+      #expect(throws: StoreError.invalidDocument(id: "big", reason: "text of 16777217 bytes exceeds the 16 MiB limit")) {
+        try space.ingest([Document(id: "big", text: String(repeating: "a", count: Document.maximumTextBytes + 1))], model: Self.model)
       }
       let other = try StaticModel(path: TestFixtures.model64PQ)
       #expect(throws: EmbeddingError.modelMismatch(requested: Self.model.identity, loaded: other.identity)) {
@@ -225,6 +225,34 @@ import Testing
         try space.ingest([Document(id: "o", text: "other model")], model: other)
       }
       #expect(try store.stats().documents == 0)  // nothing was half-written
+    }
+  }
+
+  /// A document may be far longer than one embedding call allows: a 200,000-character text and a
+  /// 43,000-character run without spaces are each split into passages of at most 4,096 bytes, all
+  /// stored, and a passage deep inside is found.
+  @Test func documentsOfAnyLengthAreSplitIntoBoundedPassages() throws {
+    let words = (0..<30_000).map { "w\($0 % 997)x\($0 / 997)" }
+    let long = Document(id: "long", text: String(words.joined(separator: " ").prefix(200_000)))
+    let run = Document(id: "run", text: String(repeating: "é", count: 21_500) + "z")  // 43,001 bytes, no space
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      let summary = try space.ingest([long, run], model: Self.model)
+      #expect(summary.documents == 2)
+      for d in [long, run] {
+        let passages = PassageSplitter().passages(of: d.text)
+        #expect(passages.count > 1)
+        #expect(passages.allSatisfy { $0.utf8Range.count <= 4096 })
+        #expect(passages.last!.utf8Range.upperBound == d.text.utf8.count)
+        #expect(passages.allSatisfy { String(validating: Array(d.text.utf8)[$0.utf8Range], as: UTF8.self) != nil })
+      }
+      #expect(summary.passages == PassageSplitter().passages(of: long.text).count + PassageSplitter().passages(of: run.text).count)
+      // A passage deep inside: its exact text is found first.
+      let deep = PassageSplitter().passages(of: long.text)[150]
+      let text = String(decoding: Array(long.text.utf8)[deep.utf8Range], as: UTF8.self)
+      let hit = try space.query(text, model: Self.model, options: SearchOptions(k: 1, mode: .lexical, passages: true)).first
+      #expect(hit?.id == "long" && hit?.passage == 150)
     }
   }
 
@@ -298,7 +326,7 @@ import Testing
       // Wait for the first committed batch to be reported, then kill the process mid-write.
       let reader = errors.fileHandleForReading
       var seen = ""
-      while !seen.contains("1000/"), process.isRunning {
+      while !seen.contains("ingest: 1000 documents"), process.isRunning {
         seen += String(decoding: reader.availableData, as: UTF8.self)
       }
       usleep(150_000)

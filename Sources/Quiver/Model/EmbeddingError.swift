@@ -18,6 +18,14 @@ public enum EmbeddingError: Error, Equatable, Sendable, CustomStringConvertible 
   /// Vector `index` has another length than the configuration's dimension.
   case wrongDimension(index: Int, expected: Int, actual: Int)
 
+  /// The index, in its batch, of the text the error is about (0 when it is about no one text).
+  public var textIndex: Int {
+    switch self {
+    case .emptyText(let i), .textTooLong(let i, _, _), .invalidUTF8(let i), .wrongDimension(let i, _, _): i
+    default: 0
+    }
+  }
+
   public var description: String {
     switch self {
     case .emptyBatch: "empty batch: nothing to embed"

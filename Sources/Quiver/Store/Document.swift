@@ -11,15 +11,20 @@ public struct Document: Sendable, Equatable {
     self.metadataJSON = metadataJSON
   }
 
-  /// The service limits of `lattice-embed-design.md`, applied per document.
-  public static let maximumTextLength = 32_768
+  /// The longest text a document may have, in UTF-8 bytes: 16 MiB (a book). A document is split
+  /// into passages (``PassageSplitter``), each well under the 32,768 characters of one embedding
+  /// call (``EmbeddingLimits/maximumCharacters``).
+  public static let maximumTextBytes = 16 << 20
 
-  func validate() throws {
+  /// Throws what is wrong with the document for a store (nothing is written for it).
+  /// - Throws: ``StoreError/invalidDocument(id:reason:)``: an empty or over-long (400-byte) id, an
+  ///   empty text, a text over ``maximumTextBytes``.
+  public func validate() throws {
     if id.isEmpty { throw StoreError.invalidDocument(id: id, reason: "empty id") }
     if id.utf8.count > 400 { throw StoreError.invalidDocument(id: id, reason: "id longer than 400 bytes") }
     if EmbeddingLimits.isBlank(text) { throw StoreError.invalidDocument(id: id, reason: "empty text") }
-    if text.utf8.count > Self.maximumTextLength, text.count > Self.maximumTextLength {
-      throw StoreError.invalidDocument(id: id, reason: "text of \(text.count) characters exceeds \(Self.maximumTextLength)")
+    if text.utf8.count > Self.maximumTextBytes {
+      throw StoreError.invalidDocument(id: id, reason: "text of \(text.utf8.count) bytes exceeds the \(Self.maximumTextBytes >> 20) MiB limit")
     }
   }
 }
@@ -32,18 +37,24 @@ public struct Passage: Sendable, Equatable {
   public var utf8Range: Range<Int>
 }
 
-/// Splits texts into passages of at most `window` words that overlap by `overlap` words; a text
-/// of at most `window` words is one passage. Words are maximal runs of non-whitespace; a passage
-/// spans from its first word's start to its last word's end. (Words, not tokens: the fixture
-/// vocabulary averages ≈1.3 tokens a word, so 128 words ≈ 170 tokens.)
+/// Splits texts into passages of at most `window` words that overlap by `overlap` words, and of at
+/// most `maximumBytes` UTF-8 bytes; a short text is one passage. Words are maximal runs of
+/// non-whitespace, a word longer than `maximumBytes` being cut at character boundaries into pieces
+/// that count as words; a passage spans from its first word's start to its last word's end. (Words,
+/// not tokens: the fixture vocabulary averages ≈1.3 tokens a word, so 128 words ≈ 170 tokens.)
 public struct PassageSplitter: Sendable {
   public var window: Int
   public var overlap: Int
+  /// The most bytes a passage spans: 4,096 (≈ 5× a typical 128-word passage), far under one
+  /// embedding call's 32,768 characters, so that a run of text without spaces (a base64 blob, a
+  /// table) still gives passages of a sensible size.
+  public var maximumBytes: Int
 
-  public init(window: Int = 128, overlap: Int = 16) {
-    precondition(window > 0 && overlap >= 0 && overlap < window)
+  public init(window: Int = 128, overlap: Int = 16, maximumBytes: Int = 4096) {
+    precondition(window > 0 && overlap >= 0 && overlap < window && maximumBytes >= 4)
     self.window = window
     self.overlap = overlap
+    self.maximumBytes = maximumBytes
   }
 
   public func passages(of text: String) -> [Passage] {
@@ -52,18 +63,29 @@ public struct PassageSplitter: Sendable {
     var i = 0
     while i < utf8.count {
       while i < utf8.count, Self.isSpace(utf8[i]) { i += 1 }
-      let start = i
-      while i < utf8.count, !Self.isSpace(utf8[i]) { i += 1 }
+      var start = i
+      while i < utf8.count, !Self.isSpace(utf8[i]) {
+        i += 1
+        if i - start >= maximumBytes {  // an over-long word: cut it at a character boundary
+          var cut = i
+          while cut > start + 1, cut < utf8.count, utf8[cut] & 0xC0 == 0x80 { cut -= 1 }
+          words.append(start..<cut)
+          start = cut
+          i = cut
+        }
+      }
       if i > start { words.append(start..<i) }
     }
     guard !words.isEmpty else { return [] }
     var out: [Passage] = []
     var first = 0
     while true {
-      let last = min(first + window, words.count) - 1
+      var last = min(first + window, words.count) - 1
+      while last > first && words[last].upperBound - words[first].lowerBound > maximumBytes { last -= 1 }
       out.append(Passage(index: out.count, utf8Range: words[first].lowerBound..<words[last].upperBound))
       if last == words.count - 1 { break }
-      first = last + 1 - overlap
+      let back = min(overlap, (last - first + 1) / 2)  // a passage cut short by bytes overlaps less
+      first = max(first + 1, last + 1 - back)
     }
     return out
   }

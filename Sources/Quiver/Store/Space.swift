@@ -53,7 +53,10 @@ public final class Space: @unchecked Sendable {
     public var replaced = 0
     public var passages = 0
 
-    mutating func add(_ other: IngestSummary) {
+    public init() {}
+
+    /// Adds another ingest's counts (a caller ingesting a stream batch by batch).
+    public mutating func add(_ other: IngestSummary) {
       documents += other.documents
       unchanged += other.unchanged
       replaced += other.replaced
@@ -68,7 +71,9 @@ public final class Space: @unchecked Sendable {
   /// When `model` tokenises (a ``LexicalTokenizer``: Quiver's static models), the passages' lexical
   /// token ids also go into the store's lexical index for that tokenizer, in the same transaction,
   /// and the space records the model file and the index (documents stored before the space had an
-  /// index are indexed first). `indexingLexically: false` skips the lexical index (the space then
+  /// index are indexed first). `persistingGraph: false` leaves the graph file for a later
+  /// ``updateGraph()`` (a caller ingesting a stream batch by batch writes it once, at the end).
+  /// `indexingLexically: false` skips the lexical index (the space then
   /// answers vector queries only, until an ingest indexes it).
   /// Re-ingesting an id with the same text changes nothing; with a new text its old passages are
   /// tombstoned (in every space and lexical index) and the new ones added, in the same transaction.
@@ -81,13 +86,14 @@ public final class Space: @unchecked Sendable {
   @discardableResult
   public func ingest(
     _ documents: [Document], model: any EmbeddingService, splitter: PassageSplitter = PassageSplitter(),
-    updatingGraph: Bool = true, indexingLexically: Bool = true, progress: ((Int) -> Void)? = nil
+    updatingGraph: Bool = true, persistingGraph: Bool = true, indexingLexically: Bool = true,
+    progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
     let configuration = try embeddingConfiguration(of: model)
     for d in documents { try d.validate() }
     let tokenizing = indexingLexically ? model as? any LexicalTokenizer : nil
     if let tokenizing { try attachLexicon(tokenizing, modelPath: tokenizing.modelFilePath) }
-    return try ingestBatches(documents, updatingGraph: updatingGraph, progress: progress) { batch, _ in
+    return try ingestBatches(documents, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: progress) { batch, _ in
       let passages = batch.map { splitter.passages(of: $0.text) }
       var texts: [String] = []
       for (doc, ps) in zip(batch, passages) {
@@ -123,7 +129,7 @@ public final class Space: @unchecked Sendable {
     }
     for d in documents { try d.validate() }
     if let lexicalTokenizer { try attachLexicon(lexicalTokenizer, modelPath: nil) }
-    return try ingestBatches(documents, updatingGraph: updatingGraph, progress: nil) { batch, range in
+    return try ingestBatches(documents, updatingGraph: updatingGraph, persistingGraph: true, progress: nil) { batch, range in
       var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
       if metric == .cosine { Self.normalizeRows(&rows, dimension) }
       let tokens = try lexicalTokenizer?.lexicalTokenIDs(batch.map(\.text))
@@ -135,7 +141,7 @@ public final class Space: @unchecked Sendable {
   /// passage vectors (row-major) and, for the lexical index, the passages' token ids; one write
   /// transaction stores them, and the graph follows.
   private func ingestBatches(
-    _ documents: [Document], updatingGraph: Bool, progress: ((Int) -> Void)?,
+    _ documents: [Document], updatingGraph: Bool, persistingGraph: Bool, progress: ((Int) -> Void)?,
     prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float], [[Int32]]?)
   ) throws -> IngestSummary {
     var summary = IngestSummary()
@@ -149,7 +155,7 @@ public final class Space: @unchecked Sendable {
       start = end
       progress?(start)
     }
-    if updatingGraph { try syncGraph(persist: true) }
+    if updatingGraph && persistingGraph { try syncGraph(persist: true) }
     return summary
   }
 
