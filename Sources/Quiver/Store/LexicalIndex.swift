@@ -137,54 +137,70 @@ struct LexicalIndex {
   }
 
   /// Replaces `old` (consecutive segments) by one segment of `level`: their lists concatenated in
-  /// key order per token, dead passages' postings dropped (and those passages forgotten).
+  /// key order per token, dead passages' postings dropped (and those passages forgotten). Streamed
+  /// token by token — a k-way merge over the segments' keys — so memory holds one token's lists,
+  /// not the segments' postings.
   private func merge(_ old: [LexicalSegment], level: UInt8, record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
     let deadKeys = try deadSet(txn)
-    var lists = PostingsBuilder()
+    let ordered = zip(old, old.dropFirst()).allSatisfy { $0.lastPassage < $1.firstPassage }
+    let number = record.nextSegment
+    record.nextSegment += 1
     var dropped: [Int32: UInt32] = [:]
     var droppedPassages = Set<UInt64>()
-    var oldKeys: [[UInt8]] = []
-    for s in old {
-      try txn.withCursor(postings) { cursor in
-        try cursor.forEach(from: Self.listKey(s.number, 0), to: Self.segmentKey(s.number + 1)) { entry in
-          guard entry.key.count == 8 else { throw StoreError.corruptRecord("postings key") }
-          let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-          for e in try Self.decode(entry.value) {
-            if deadKeys.contains(e.passage) {
-              dropped[token, default: 0] += 1
-              droppedPassages.insert(e.passage)
-            } else {
-              lists.append(token: token, e)
-            }
-          }
-          oldKeys.append(Array(entry.key))
-          return true
-        }
+    // Each old segment's next token (nil: no more), found by seeking past the one before.
+    func token(after previous: Int32?, in segment: UInt32) throws -> Int32? {
+      let from = previous.map { Self.listKey(segment, $0 + 1) } ?? Self.listKey(segment, 0)
+      return try txn.withCursor(postings) { cursor in
+        guard let entry = try cursor.seek(atLeast: from), entry.key.count == 8,
+          UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)) == segment
+        else { return nil }
+        return Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
       }
     }
-    for key in oldKeys { try txn.delete(postings, key: key) }
-    for s in old { try txn.delete(segments, key: Self.segmentKey(s.number)) }
-    for (token, n) in dropped { try addDeadTerms(token, -Int(n), txn) }
+    var next = try old.map { try token(after: nil, in: $0.number) }
+    var written = false
+    while let t = next.compactMap({ $0 }).min() {
+      var list: [PostingsList.Entry] = []
+      for (i, s) in old.enumerated() where next[i] == t {
+        guard let bytes = try txn.get(postings, key: Self.listKey(s.number, t)) else { throw StoreError.corruptRecord("postings list") }
+        for e in try Self.decode(bytes) {
+          if deadKeys.contains(e.passage) {
+            dropped[t, default: 0] += 1
+            droppedPassages.insert(e.passage)
+          } else {
+            list.append(e)
+          }
+        }
+        next[i] = try token(after: t, in: s.number)
+      }
+      guard !list.isEmpty else { continue }
+      if !ordered { list.sort { $0.passage < $1.passage } }  // a document indexed after newer ones
+      try txn.put(postings, key: Self.listKey(number, t), value: PostingsList.encode(list), flags: .append)
+      written = true
+    }
+    for s in old {
+      try txn.withCursor(postings) { cursor in
+        var entry = try cursor.seek(atLeast: Self.listKey(s.number, 0))
+        while let e = entry, e.key.count == 8, UInt32(bigEndian: e.key.loadUnaligned(as: UInt32.self)) == s.number {
+          try cursor.deleteCurrent()
+          entry = try cursor.current()
+        }
+      }
+      try txn.delete(segments, key: Self.segmentKey(s.number))
+    }
+    for (t, n) in dropped { try addDeadTerms(t, -Int(n), txn) }
     for p in droppedPassages { try txn.delete(dead, key: BigEndianKey(p)) }
-    guard lists.count > 0 else { return }
-    // Segments in key order concatenate in order; otherwise (a document indexed after newer ones) sort.
-    let ordered = zip(old, old.dropFirst()).allSatisfy { $0.lastPassage < $1.firstPassage }
-    var keys = Set<UInt64>()
-    lists.forEachList { _, list in for e in list { keys.insert(e.passage) } }
-    let merged = LexicalSegment(number: record.nextSegment, firstPassage: keys.min()!, lastPassage: keys.max()!,
-                                passages: UInt64(keys.count), level: level)
-    record.nextSegment += 1
-    try writeLists(lists, segment: merged.number, sortingEach: !ordered, txn)
-    try txn.put(segments, key: Self.segmentKey(merged.number), value: merged.encoded())
+    guard written else { return }
+    let merged = LexicalSegment(number: number, firstPassage: old.map(\.firstPassage).min()!, lastPassage: old.map(\.lastPassage).max()!,
+                                passages: old.reduce(0) { $0 + $1.passages } - UInt64(droppedPassages.count), level: level)
+    try txn.put(segments, key: Self.segmentKey(number), value: merged.encoded())
   }
 
-  /// Writes `lists` (each in passage order, unless `sortingEach`) as the lists of `segment`, the
-  /// newest segment: its keys follow every key in the database, so each is appended (`MDB_APPEND`)
-  /// in token order.
-  private func writeLists(_ lists: PostingsBuilder, segment: UInt32, sortingEach: Bool = false, _ txn: LMDBTransaction) throws {
+  /// Writes `lists` (each in passage order) as the lists of `segment`, the newest segment: its keys
+  /// follow every key in the database, so each is appended (`MDB_APPEND`) in token order.
+  private func writeLists(_ lists: PostingsBuilder, segment: UInt32, _ txn: LMDBTransaction) throws {
     try lists.forEachList { token, list in
-      let encoded = sortingEach ? PostingsList.encode(list.sorted { $0.passage < $1.passage }) : PostingsList.encode(list)
-      try txn.put(postings, key: Self.listKey(segment, token), value: encoded, flags: .append)
+      try txn.put(postings, key: Self.listKey(segment, token), value: PostingsList.encode(list), flags: .append)
     }
   }
 
