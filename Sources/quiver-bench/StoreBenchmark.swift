@@ -86,6 +86,22 @@ struct StoreBenchCommand: ParsableCommand {
       report("text_query_p50_us", p.median)
       report("text_query_p99_us", p.at(99))
     }
+    // The full documents (long descriptions) as `quiver ingest` stores them: vectors, lexical index
+    // and the HNSW graph maintained batch by batch, its file written at the end.
+    let (long, _) = try SearchBenchCommand.load(corpus ?? Fixtures.corpus)
+    try withScratchStore("graph") { dir in
+      let space = try Store.open(at: dir).space(for: staticModel)
+      let t0 = MonotonicClock.nanoseconds()
+      var done = 0
+      while done < long.count {  // streamed as the CLI does: batches, one graph file at the end
+        let end = min(long.count, done + Space.maximumBatch)
+        try space.ingest(Array(long[done..<end]), model: staticModel, updatingGraph: true, persistingGraph: false)
+        done = end
+      }
+      try space.updateGraph()
+      report("full_documents", Double(long.count))
+      report("full_ingest_with_graph_docs_per_second", Double(long.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9))
+    }
   }
 
   /// `synthetic` random unit vectors of `dimension` (seeded), and `queries` of them as queries.
