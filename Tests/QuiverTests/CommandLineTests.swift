@@ -92,4 +92,29 @@ import Testing
       #expect(try Self.object(try Self.quiver(["stats", "--store", dir + "/strict", "--json"]).output)["documents"] as? Int == 2)
     }
   }
+
+  /// `quiver embed` streams standard input in batches: 2,500 lines (more than one embedding call
+  /// takes) give 2,500 vectors, in order, each equal to the library's.
+  @Test func embedStreamsStandardInputOfAnyLength() throws {
+    let lines = (0..<2500).map { "package \($0) sends mail through an SMTP relay" }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CrashSafetyTests.quiverBinary)
+    process.arguments = ["embed", "--json"]
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    let writer = Thread { input.fileHandleForWriting.write(Data(lines.joined(separator: "\n").utf8)); try? input.fileHandleForWriting.close() }
+    writer.start()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let objects = try String(decoding: data, as: UTF8.self).split(separator: "\n").map { try Self.object(String($0)) }
+    #expect(objects.count == 2500)
+    #expect(objects.map { $0["text"] as? String } == lines)
+    let model = try StaticModel(path: Fixtures.model)
+    let expected = try model.embed(lines[2499])
+    let got = (objects[2499]["vector"] as? [Double])?.map(Float.init) ?? []
+    #expect(got.count == expected.count && zip(got, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+  }
 }
