@@ -23,7 +23,7 @@ import sentencepiece as spm
 from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, os.path.dirname(__file__))
-from heldout import validation  # noqa: E402
+from heldout import validation, write_task  # noqa: E402
 
 SPACE = " \t\n\r\x0b\x0c"  # the passage splitter's whitespace
 
@@ -47,12 +47,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     docs = os.path.join(args.work, "docs.jsonl")
     queries = os.path.join(args.work, "queries.txt")
-    with open(docs, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps({"id": r["package"], "text": r["long"]}) + "\n")
-    with open(queries, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(r["short"].replace("\n", " ") + "\n")
+    write_task(rows, docs, queries)
     store = os.path.join(args.work, "store")
     subprocess.run(["rm", "-rf", store], check=True)
     subprocess.run([args.quiver, "ingest", "--store", store, "--model", args.model, "--no-hnsw", docs], check=True,

@@ -49,3 +49,14 @@ def validation(corpus, n, trained_texts=None):
         if len(out) == n:
             break
     return out
+
+
+def write_task(rows, docs_path, queries_path):
+    """Writes the task's documents (ingest-format JSONL: id = package, text = long description) and
+    its queries (the short descriptions, one a line, in the same order)."""
+    with open(docs_path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps({"id": r["package"], "text": r["long"]}) + "\n")
+    with open(queries_path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(r["short"].replace("\n", " ") + "\n")

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from heldout import held_out, validation  # noqa: E402
+from heldout import held_out, validation, write_task  # noqa: E402
 
 
 def metrics(ranks):
@@ -66,12 +66,7 @@ def main():
     docs_path = os.path.join(args.work, f"docs-{tag}.jsonl")
     queries_path = os.path.join(args.work, f"queries-{tag}.txt")
     store = os.path.join(args.work, f"store-{tag}")
-    with open(docs_path, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps({"id": r["package"], "text": r["long"]}) + "\n")
-    with open(queries_path, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(r["short"].replace("\n", " ") + "\n")
+    write_task(rows, docs_path, queries_path)
     if not os.path.exists(store):
         subprocess.run([args.quiver, "ingest", "--store", store, "--model", args.model, docs_path], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
