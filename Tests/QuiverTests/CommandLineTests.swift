@@ -90,6 +90,9 @@ import Testing
       let strict = try Self.quiver(["ingest", "--store", dir + "/strict", "--strict", input])
       #expect(strict.status != 0 && strict.error.contains("\(input):3: not a JSON object"))
       #expect(try Self.object(try Self.quiver(["stats", "--store", dir + "/strict", "--json"]).output)["documents"] as? Int == 2)
+      // Resuming (the same input again) stores nothing twice: what is there is skipped as unchanged.
+      let resumed = try Self.object(try Self.quiver(["ingest", "--store", dir + "/strict", "--json", input]).output)
+      #expect(resumed["unchanged"] as? Int == 2 && resumed["store_documents"] as? Int == 3)
     }
   }
 
