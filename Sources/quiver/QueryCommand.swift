@@ -78,7 +78,9 @@ struct QueryCommand: ParsableCommand {
   func run() throws {
     let store = try Store.open(at: self.store, creating: false)
     let target = try resolveSpace(store)
-    let options = searchOptions
+    var options = searchOptions
+    // A space of an external model answers a text alone lexically (its vectors come from elsewhere).
+    if options.mode == nil && target.model == nil && vectorFile == nil { options.mode = .lexical }
     let vector = try vectorFile.map { try VectorReader.query($0) }
     func answer(_ text: String?) throws -> [SearchResult] {
       if let model = target.model, vector == nil, let text {

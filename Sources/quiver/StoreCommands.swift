@@ -76,7 +76,10 @@ struct IngestCommand: ParsableCommand {
       guard let m = Metric.allCases.first(where: { $0.name == metric }) else { throw ValidationError("unknown metric \(metric)") }
       let (documents, vectors) = try VectorReader.read(paths, dimension: key.dimension)
       let target = try store.openOrCreateSpace(key, metric: m, elementType: try options.elementType())
-      let summary = try target.ingest(documents, vectors: vectors, updatingGraph: hnsw)
+      // Documents that carry text (not just their id) are indexed lexically with the default
+      // model's tokenizer, so the space answers lexical and hybrid queries too.
+      let tokenizer = lexical && documents.contains { $0.text != $0.id } ? try options.openModel() : nil
+      let summary = try target.ingest(documents, vectors: vectors, lexicalTokenizer: tokenizer, updatingGraph: hnsw)
       if json { return try printJSON(summary, space: target, seconds: monotonicSeconds() - started, store: store) }
       print(String(format: "ingested %d vectors (%d unchanged, %d replaced) into space %@ in %.2f s",
                    summary.documents, summary.unchanged, summary.replaced, key.description, monotonicSeconds() - started))

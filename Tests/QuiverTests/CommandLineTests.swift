@@ -120,4 +120,31 @@ import Testing
     let got = (objects[2499]["vector"] as? [Double])?.map(Float.init) ?? []
     #expect(got.count == expected.count && zip(got, expected).allSatisfy { abs($0 - $1) < 1e-6 })
   }
+
+  /// A space of an external model whose documents carry text is indexed lexically with the default
+  /// model's tokenizer: a text alone is answered lexically, a text with a query vector in hybrid.
+  @Test func anExternalSpaceWithTextsAnswersLexicallyAndHybrid() throws {
+    try withTemporaryDirectory { dir in
+      var seen = Set<String>()
+      let docs = try StoreTests.corpus(80).map(\.doc).filter { seen.insert($0.id).inserted }.prefix(50)
+      var rng = SplitMix64(seed: 3)
+      let lines = try docs.map { d -> String in
+        let vector = (0..<8).map { _ in rng.nextUnit() - 0.5 }
+        return String(decoding: try JSONSerialization.data(withJSONObject: ["id": d.id, "text": d.text, "vector": vector]), as: UTF8.self)
+      }
+      let input = dir + "/vectors.jsonl"
+      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let store = dir + "/store"
+      #expect(try Self.quiver(["ingest", "--store", store, "--space", "toy@8", input]).status == 0)
+      let probe = String(docs[9].text.prefix(120))
+      let lexical = try Self.object(try Self.quiver(["query", "--store", store, "--space", "toy@8", "--json", "-k", "1", probe]).output)
+      #expect(lexical["mode"] as? String == "lexical")
+      #expect((lexical["results"] as? [[String: Any]])?.first?["id"] as? String == docs[9].id)
+      let vectorFile = dir + "/q.json"
+      try Data("[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]".utf8).write(to: URL(fileURLWithPath: vectorFile))
+      let hybrid = try Self.object(try Self.quiver(["query", "--store", store, "--space", "toy@8", "--json", "-k", "3",
+                                                    "--vector-file", vectorFile, probe]).output)
+      #expect(hybrid["mode"] as? String == "hybrid" && (hybrid["results"] as? [[String: Any]])?.count == 3)
+    }
+  }
 }
