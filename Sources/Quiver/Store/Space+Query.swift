@@ -94,16 +94,7 @@ extension Space {
     let rowCount = q == nil ? 0 : try record().rowCount
     var vectorHits: [(row: UInt64, score: Float)] = []
     if let q {
-      switch options.index {
-      case .exact:
-        vectorHits = try store.env.read { txn in
-          var top = TopK(k: pool)
-          try exactScan(query: q, txn, into: &top)
-          return top.sorted()
-        }
-      case .hnsw(let ef):
-        vectorHits = Array(try graphCandidates(q, ef: max(ef, pool)).prefix(pool))
-      }
+      vectorHits = Array(try vectorCandidates(q, count: pool, index: options.index).prefix(pool))
     }
     return try store.env.read { txn in
       var lexicalHits: [(passage: UInt64, score: Double)] = []

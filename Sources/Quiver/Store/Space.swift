@@ -341,23 +341,29 @@ public final class Space: @unchecked Sendable {
     }
   }
 
+  /// Rows nearest to the prepared query `q` (normalised for cosine), best first: through the exact
+  /// index the `count` best live rows; through HNSW the walk's candidates with ef ≥ `count`, which
+  /// may number more than `count` and may hold rows deleted since the graph was synced.
+  func vectorCandidates(_ q: [Float], count: Int, index: Index) throws -> [(row: UInt64, score: Float)] {
+    switch index {
+    case .exact:
+      try store.env.read { txn in
+        var top = TopK(k: count)
+        try exactScan(query: q, txn, into: &top)
+        return top.sorted()
+      }
+    case .hnsw(let ef):
+      try graphCandidates(q, ef: max(ef, count))
+    }
+  }
+
   /// The `k` nearest passages to `query` through `index`.
   public func search(vector query: [Float], k: Int = 10, index: Index) throws -> [Hit] {
     guard query.count == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: query.count) }
     precondition(k > 0, "k must be positive")
     var q = query
     if metric == .cosine { Self.normalizeRows(&q, dimension) }
-    let found: [(row: UInt64, score: Float)]
-    switch index {
-    case .exact:
-      found = try store.env.read { txn in
-        var top = TopK(k: k)
-        try exactScan(query: q, txn, into: &top)
-        return top.sorted()
-      }
-    case .hnsw(let ef):
-      found = try graphCandidates(q, ef: max(ef, k))
-    }
+    let found = try vectorCandidates(q, count: k, index: index)
     return try store.env.read { txn in
       var hits: [Hit] = []
       for hit in found where hits.count < k {
