@@ -82,6 +82,7 @@ struct QueryCommand: ParsableCommand {
     // A space of an external model answers a text alone lexically (its vectors come from elsewhere).
     if options.mode == nil && target.model == nil && vectorFile == nil { options.mode = .lexical }
     let vector = try vectorFile.map { try VectorReader.query($0) }
+    let modeName = try target.space.resolvedMode(options).rawValue
     func answer(_ text: String?) throws -> [SearchResult] {
       if let model = target.model, vector == nil, let text {
         return try target.space.query(text, model: model, lexicalTokenizer: target.lexical, options: options)
@@ -92,13 +93,13 @@ struct QueryCommand: ParsableCommand {
       let input = queries == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: queries))
       for line in String(decoding: input, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
         let q = String(line)
-        print(Self.json(try answer(q), space: target.space.key, mode: try target.space.modeName(options), query: q))
+        print(Self.json(try answer(q), space: target.space.key, mode: modeName, query: q))
       }
       return
     }
     let results = try answer(text)
     if json {
-      print(Self.json(results, space: target.space.key, mode: try target.space.modeName(options), query: text))
+      print(Self.json(results, space: target.space.key, mode: modeName, query: text))
     } else {
       for (i, r) in results.enumerated() {
         let snippet = r.text.count > 100 ? String(r.text.prefix(100)) + "…" : r.text
@@ -149,13 +150,5 @@ struct QueryCommand: ParsableCommand {
     }
     let q = query.map { ",\"query\":\(JSONText.quoted($0))" } ?? ""
     return "{\"space\":\(JSONText.quoted(space.description)),\"mode\":\"\(mode)\"\(q),\"results\":[\(items.joined(separator: ","))]}"
-  }
-}
-
-extension Space {
-  /// The mode `options` resolve to, by name.
-  func modeName(_ options: SearchOptions) throws -> String {
-    if let mode = options.mode { return mode.rawValue }
-    return try hasLexicalIndex ? SearchMode.hybrid.rawValue : SearchMode.vector.rawValue
   }
 }

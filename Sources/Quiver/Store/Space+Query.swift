@@ -35,7 +35,7 @@ extension Space {
   ///   ``EmbeddingError`` for an unusable text or another model.
   public func query(_ text: String, model: any EmbeddingService, lexicalTokenizer: (any LexicalTokenizer)? = nil,
                     options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
-    let mode = try resolvedMode(options.mode)
+    let mode = try resolvedMode(options)
     let vector = mode == .lexical ? nil : try model.embedRows([text], configuration: try embeddingConfiguration(of: model))
     return try query(text: text, vector: vector, lexicalTokenizer: lexicalTokenizer ?? (model as? any LexicalTokenizer),
                      options: options)
@@ -49,7 +49,7 @@ extension Space {
                     options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
     guard options.k > 0 else { throw StoreError.invalidArgument("k must be at least 1, not \(options.k)") }
     let spaceRecord = try record()
-    let mode = try resolvedMode(options.mode)
+    let mode = Self.resolvedMode(options.mode, spaceRecord)
     if mode != .lexical && vector == nil { throw StoreError.invalidArgument("a \(mode.rawValue) query needs a query vector") }
     if mode != .vector && text == nil { throw StoreError.invalidArgument("a \(mode.rawValue) query needs a query text") }
     var lexical: (index: LexicalIndex, record: LexiconRecord, tokens: [Int32])?
@@ -81,10 +81,15 @@ extension Space {
     }
   }
 
-  /// `mode`, or the default: hybrid when the space has a lexical index, else vector.
-  func resolvedMode(_ mode: SearchMode?) throws -> SearchMode {
-    if let mode { return mode }
-    return try record().lexicon != 0 ? .hybrid : .vector
+  /// The mode `options` resolve to on this space: theirs, or hybrid when the space has a lexical
+  /// index, else vector.
+  public func resolvedMode(_ options: SearchOptions) throws -> SearchMode {
+    Self.resolvedMode(options.mode, try record())
+  }
+
+  /// `mode`, or the default: hybrid when the space (`record`) has a lexical index, else vector.
+  static func resolvedMode(_ mode: SearchMode?, _ record: SpaceRecord) -> SearchMode {
+    mode ?? (record.lexicon != 0 ? .hybrid : .vector)
   }
 
   /// One round of ``query(_:model:lexicalTokenizer:options:)`` with `pool` candidates a side;
