@@ -80,7 +80,6 @@ extension Space {
           doc.lexicons.append(lexicon)
           try txn.put(store.docs, key: f.id, value: doc.encoded())
         }
-        new.sort { $0.key < $1.key }
         try LexicalIndex(number: lexicon, txn).add(new, record: &record, txn)
         try store.putLexicon(entry.identity, record, txn)
       }
