@@ -4,9 +4,13 @@ import Foundation
 /// long descriptions (split after ". ").
 enum BenchCorpus {
   struct Record: Decodable {
+    struct Metadata: Decodable {
+      let short: String?
+    }
+
     let id: String
     let text: String
-    let metadata: [String: String]?
+    let metadata: Metadata?
   }
 
   /// The records of a JSONL file in the ingest format.
@@ -21,7 +25,7 @@ enum BenchCorpus {
     if path.hasSuffix(".jsonl") {
       var out: [String] = []
       for r in try records(path) {
-        if let short = r.metadata?["short"] { out.append(short) }
+        if let short = r.metadata?.short { out.append(short) }
         for paragraph in r.text.split(separator: "\n") {
           for s in paragraph.components(separatedBy: ". ") where s.count >= 3 { out.append(s) }
         }

@@ -3,9 +3,11 @@
 
 The slice is the first COUNT records of the *test* split in sha256(package-name) order, so it is a
 fixed, name-independent sample that the model's training (train split only) never saw. Writes:
-  OUT/debian-descriptions.jsonl   {"id": package, "text": long, "metadata": {"short": short}}, one a line
-                                  (the ingest format: the long description is the document, the short
-                                  one is the natural query for it)
+  OUT/debian-descriptions.jsonl   {"id": package, "text": long, "metadata": {"short": short, "section",
+                                  "priority", "installed_size", "maintainer", "architecture", "tags"}},
+                                  one a line (the ingest format: the long description is the document,
+                                  the short one is the natural query for it; the Packages fields where
+                                  the package has them)
   OUT/debian-sentences.txt        the slice's short descriptions, one a line (tokenizer/embedder tests)
 """
 import argparse
@@ -29,7 +31,11 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "debian-descriptions.jsonl"), "w", encoding="utf-8") as f:
         for r in chosen:
-            f.write(json.dumps({"id": r["package"], "text": r["long"], "metadata": {"short": r["short"]}},
+            metadata = {"short": r["short"]}
+            for key in ("section", "priority", "installed_size", "maintainer", "architecture", "tags"):
+                if key in r:
+                    metadata[key] = r[key]
+            f.write(json.dumps({"id": r["package"], "text": r["long"], "metadata": metadata},
                                ensure_ascii=False) + "\n")
     with open(os.path.join(args.out, "debian-sentences.txt"), "w", encoding="utf-8") as f:
         for r in chosen:
