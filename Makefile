@@ -51,6 +51,11 @@ demo: build
 	@echo "   -- hybrid --"
 	@$(QUIVER) query --store $(DEMO_STORE) -k 3 "Python library for parsing XML"
 	@echo
+	@echo "== A filtered query (metadata from Debian's Packages index): PDF document viewer, only Qt programs under 50 MiB"
+	@$(QUIVER) query --store $(DEMO_STORE) -k 3 --where '{"tags": "uitoolkit::qt", "installed_size": {"$$lt": 51200}}' "PDF document viewer"
+	@echo "   -- documents that pass that filter: --"
+	@$(QUIVER) count --store $(DEMO_STORE) --where '{"tags": "uitoolkit::qt", "installed_size": {"$$lt": 51200}}'
+	@echo
 	@echo "== After a restart (a new process maps the same store): the first query again, as JSON"
 	@$(QUIVER) query --store $(DEMO_STORE) -k 2 --json "send mail through an SMTP relay" | cut -c1-260
 	@echo

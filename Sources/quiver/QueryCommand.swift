@@ -55,6 +55,9 @@ struct QueryCommand: ParsableCommand {
   @Option(help: "A file of queries, one a line ('-': standard input); answers as JSON lines.")
   var queries: String?
 
+  @Option(name: .customLong("where"), help: "Only documents whose metadata passes this JSON filter, e.g. '{\"section\": \"python\"}' ($eq $ne $gt $gte $lt $lte $in $nin $exists $and $or).")
+  var filter: String?
+
   @Argument(help: "The query text.")
   var text: String?
 
@@ -83,6 +86,8 @@ struct QueryCommand: ParsableCommand {
     if options.mode == nil && target.model == nil && vectorFile == nil { options.mode = .lexical }
     let vector = try vectorFile.map { try VectorReader.query($0) }
     let modeName = try target.space.resolvedMode(options).rawValue
+    // The filter is evaluated once, for every query of the run.
+    if let filter { options.allowedDocuments = try store.documentSet(where: try MetadataFilter.parse(filter)) }
     func answer(_ text: String?) throws -> [SearchResult] {
       if let model = target.model, vector == nil, let text {
         return try target.space.query(text, model: model, lexicalTokenizer: target.lexical, options: options)

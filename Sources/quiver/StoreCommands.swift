@@ -216,31 +216,49 @@ extension StatsCommand {
 }
 
 struct DeleteCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete documents by id.")
+  static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete documents by id, or those a metadata filter selects.")
 
   @Option(help: "The store directory.")
   var store: String
+
+  @Option(name: .customLong("where"), help: "Delete the documents whose metadata passes this JSON filter (as query --where).")
+  var filter: String?
 
   @Flag(help: "Print one JSON object.")
   var json = false
 
   @Argument(help: "Document ids.")
-  var ids: [String]
+  var ids: [String] = []
+
+  func validate() throws {
+    guard ids.isEmpty != (filter == nil) else { throw ValidationError("give document ids or --where, not both") }
+  }
 
   func run() throws {
-    let n = try Store.open(at: store, creating: false).delete(ids: ids)
+    let opened = try Store.open(at: store, creating: false)
+    if let filter {
+      let n = try opened.delete(where: try MetadataFilter.parse(filter))
+      print(json ? "{\"deleted\":\(n)}" : "deleted \(n) documents")
+      return
+    }
+    let n = try opened.delete(ids: ids)
     print(json ? "{\"deleted\":\(n),\"requested\":\(ids.count)}" : "deleted \(n) of \(ids.count) documents")
   }
 }
 
 struct ExportCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "export", abstract: "Print every document as JSONL.")
+  static let configuration = CommandConfiguration(commandName: "export", abstract: "Print the documents as JSONL (every one, or those a filter selects).")
 
   @Option(help: "The store directory.")
   var store: String
 
+  @Option(name: .customLong("where"), help: "Only the documents whose metadata passes this JSON filter (as query --where).")
+  var filter: String?
+
   func run() throws {
-    for d in try Store.open(at: store, creating: false).documents() {
+    let opened = try Store.open(at: store, creating: false)
+    let documents = try filter.map { try opened.documents(where: try MetadataFilter.parse($0)) } ?? opened.documents()
+    for d in documents {
       let metadata = d.metadataJSON.map { ",\"metadata\":\($0)" } ?? ""
       print("{\"id\":\(JSONText.quoted(d.id)),\"text\":\(JSONText.quoted(d.text))\(metadata)}")
     }

@@ -52,6 +52,39 @@ import Testing
     }
   }
 
+  /// `--where` on query, count, export and delete, on the fixture corpus's real Packages fields;
+  /// a malformed filter fails in one line with a non-zero exit and changes nothing.
+  @Test func filtersWorkOnQueryCountExportAndDelete() throws {
+    try withTemporaryDirectory { dir in
+      let input = dir + "/docs.jsonl"
+      let lines = try TestFixtures.lines(TestFixtures.corpus).prefix(300)
+      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let store = dir + "/store"
+      #expect(try Self.quiver(["ingest", "--store", store, input]).status == 0)
+      let filter = #"{"section": "python", "installed_size": {"$lt": 1000}}"#
+      let expected = try lines.filter { line in
+        let m = try #require(try Self.object(line)["metadata"] as? [String: Any])
+        return m["section"] as? String == "python" && (m["installed_size"] as? Int).map { $0 < 1000 } == true
+      }.map { try Self.object($0)["id"] as! String }
+      #expect(expected.count >= 5)
+      let count = try Self.object(try Self.quiver(["count", "--store", store, "--json", "--where", filter]).output)
+      #expect(count["documents"] as? Int == expected.count)
+      let query = try Self.object(try Self.quiver(["query", "--store", store, "--json", "-k", "5", "--where", filter, "library"]).output)
+      let ids = (query["results"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+      #expect(ids.count == 5 && ids.allSatisfy(expected.contains))
+      let exported = try Self.quiver(["export", "--store", store, "--where", filter]).output.split(separator: "\n")
+      #expect(Set(try exported.map { try Self.object(String($0))["id"] as! String }) == Set(expected))
+      let bad = try Self.quiver(["query", "--store", store, "--where", #"{"section": {"$regex": "py"}}"#, "library"])
+      #expect(bad.status != 0 && bad.error.contains("unknown operator $regex") && bad.error.split(separator: "\n").count == 1)
+      let badDelete = try Self.quiver(["delete", "--store", store, "--where", #"{"sectoin": "python"}"#])
+      #expect(badDelete.status != 0 && badDelete.error.contains("no document has the field \"sectoin\""))
+      let deleted = try Self.object(try Self.quiver(["delete", "--store", store, "--json", "--where", filter]).output)
+      #expect(deleted["deleted"] as? Int == expected.count)
+      let after = try Self.object(try Self.quiver(["count", "--store", store, "--json"]).output)
+      #expect(after["documents"] as? Int == 300 - expected.count - (lines.count - Set(try lines.map { try Self.object($0)["id"] as! String }).count))
+    }
+  }
+
   @Test func aQueryOfAMissingStoreFailsInOneLineAndCreatesNothing() throws {
     try withTemporaryDirectory { dir in
       let missing = dir + "/missing"

@@ -309,7 +309,8 @@ import Testing
       var lines: [String] = []
       for copy in 0..<10 {
         for d in base {
-          let object: [String: Any] = ["id": "\(d.id)#\(copy)", "text": d.text]
+          let object: [String: Any] = ["id": "\(d.id)#\(copy)", "text": d.text,
+                                       "metadata": ["copy": copy, "tags": ["c\(copy % 3)", "x"], "source": ["name": d.id]]]
           lines.append(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
         }
       }
@@ -345,6 +346,9 @@ import Testing
       let problems = try store.verifyLexicalIndexes()
       #expect(problems.isEmpty, "\(problems)")
       #expect(try space.hasLexicalIndex)
+      // So does the metadata index: exactly the committed documents' sets.
+      #expect(try store.verifyMetadataIndex().isEmpty)
+      #expect(try store.count(where: .field("tags", .equal(.string("x")))) == documents.count)
       var expectedRows = 0
       for d in documents { expectedRows += PassageSplitter().passages(of: d.text).count }
       #expect(info.rows == UInt64(expectedRows))

@@ -9,12 +9,12 @@ extension HNSWGraph {
   /// no bounds or exclusivity checks. Non-copyable: it owns its memory. It holds no reference to a
   /// graph (each call is given one), so a graph can own one for its own inserts without a cycle.
   struct SearchScratch: ~Copyable {
-    private var visited: VisitedStamps
-    private var candidateHeap = RawHeap(maxOnTop: false)
-    private var resultHeap = RawHeap(maxOnTop: true)
+    var visited: VisitedStamps
+    var candidateHeap = RawHeap(maxOnTop: false)
+    var resultHeap = RawHeap(maxOnTop: true)
     /// Unvisited neighbours of the node being expanded (at most max(M₀, M)).
-    private let fresh: UnsafeMutablePointer<UInt32>
-    private let freshCapacity: Int
+    let fresh: UnsafeMutablePointer<UInt32>
+    let freshCapacity: Int
 
     init(nodes: Int, parameters: Parameters) {
       visited = VisitedStamps(capacity: nodes)
@@ -72,6 +72,52 @@ extension HNSWGraph {
       }
     }
 
+    /// The level-0 walk of ``filteredCandidates(_:_:ef:filter:visitLimit:)``: results are live
+    /// allowed nodes only; nil past `visitLimit` scored nodes.
+    mutating func filteredFill<F: NodeFilter>(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, entry: (Float, UInt32), ef: Int,
+                                              filter: F, visitLimit: Int) -> [(distance: Float, node: UInt32)]? {
+      precondition(q.count == g.dimension, "query has \(q.count) dimensions, the graph \(g.dimension)")
+      visited.begin(nodes: g.capacity)
+      candidateHeap.reserve(ef + 1)
+      resultHeap.reserve(ef + 1)
+      candidateHeap.removeAll()
+      resultHeap.removeAll()
+      _ = visited.insert(entry.1)
+      candidateHeap.push(entry.0, entry.1)
+      if !g.isDeleted(entry.1) && filter.allows(entry.1) { resultHeap.push(entry.0, entry.1) }
+      let lines = min(8, (g.recordBytes - g.vectorOffset + 63) / 64)
+      let fresh = self.fresh
+      var scored = 1
+      while candidateHeap.count > 0 {
+        let c = candidateHeap.pop()
+        if resultHeap.count >= ef && c.distance > resultHeap.topDistance { break }
+        var n = 0
+        g.linkLocks?.lock(c.node)
+        g.forEachLink(c.node, 0) { e in
+          guard visited.insert(e) else { return }
+          quiver_prefetch(g.walkVector(e), Int32(lines))
+          assert(n < freshCapacity)
+          fresh[n] = e
+          n += 1
+        }
+        g.linkLocks?.unlock(c.node)
+        scored += n
+        if scored > visitLimit { return nil }
+        for i in 0..<n {
+          let e = fresh[i]
+          let d = g.distance(q, e)
+          if resultHeap.count < ef || d < resultHeap.topDistance {
+            candidateHeap.push(d, e)
+            if !g.isDeleted(e) && filter.allows(e) {
+              resultHeap.push(d, e)
+              if resultHeap.count > ef { resultHeap.pop() }
+            }
+          }
+        }
+      }
+      return resultHeap.drainAscending()
+    }
+
     /// The ef nearest nodes found (deleted ones included), nearest first: Algorithm 5 before its
     /// final cut to k. With the int8 walk, re-ranked by exact distance.
     mutating func candidates(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, ef: Int) -> [(distance: Float, node: UInt32)] {
@@ -110,6 +156,9 @@ extension HNSWGraph {
     public func candidates(_ q: UnsafeBufferPointer<Float>, ef: Int) -> [(distance: Float, node: UInt32)] {
       scratch.candidates(graph, q, ef: ef)
     }
+
+    /// Runs `body` on the searcher's buffers.
+    func withScratch<R>(_ body: (inout SearchScratch) -> R) -> R { body(&scratch) }
 
     /// K-NN-SEARCH (Algorithm 5): the k nearest live nodes, nearest first, with search breadth
     /// max(ef, k).

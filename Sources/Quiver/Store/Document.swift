@@ -2,7 +2,8 @@
 public struct Document: Sendable, Equatable {
   public var id: String
   public var text: String
-  /// Metadata as a JSON text, stored verbatim (nil: none).
+  /// Metadata as the text of a JSON object, stored verbatim (nil: none); its fields are indexed
+  /// for filters (``MetadataFilter``).
   public var metadataJSON: String?
 
   public init(id: String, text: String, metadataJSON: String? = nil) {
@@ -18,13 +19,18 @@ public struct Document: Sendable, Equatable {
 
   /// Throws what is wrong with the document for a store (nothing is written for it).
   /// - Throws: ``StoreError/invalidDocument(id:reason:)``: an empty or over-long (400-byte) id, an
-  ///   empty text, a text over ``maximumTextBytes``.
+  ///   empty text, a text over ``maximumTextBytes``, metadata that is not a JSON object.
   public func validate() throws {
     if id.isEmpty { throw StoreError.invalidDocument(id: id, reason: "empty id") }
     if id.utf8.count > 400 { throw StoreError.invalidDocument(id: id, reason: "id longer than 400 bytes") }
     if EmbeddingLimits.isBlank(text) { throw StoreError.invalidDocument(id: id, reason: "empty text") }
     if text.utf8.count > Self.maximumTextBytes {
       throw StoreError.invalidDocument(id: id, reason: "text of \(text.utf8.count) bytes exceeds the \(Self.maximumTextBytes >> 20) MiB limit")
+    }
+    if let metadataJSON {
+      let value: JSONValue
+      do { value = try JSONParser.parse(metadataJSON) } catch { throw StoreError.invalidDocument(id: id, reason: "metadata: \(error)") }
+      guard case .object = value else { throw StoreError.invalidDocument(id: id, reason: "metadata is \(value.describedType), not a JSON object") }
     }
   }
 }

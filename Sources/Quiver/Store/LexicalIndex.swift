@@ -228,7 +228,9 @@ struct LexicalIndex {
   /// The k best live passages for the query's token ids (repeats count), best first, and the
   /// query's terms (for scoring other passages with ``score(passage:terms:record:_:)``).
   /// With `documents`, at most one passage a document (its best): the k best documents.
-  func search(tokens: [Int32], k: Int, documents: Bool = false, record: LexiconRecord, _ txn: LMDBTransaction) throws
+  /// With `allowed`, only passages of those documents.
+  func search(tokens: [Int32], k: Int, documents: Bool = false, allowed: DocumentSet? = nil, record: LexiconRecord,
+              _ txn: LMDBTransaction) throws
     -> (passages: [(passage: UInt64, score: Double)], terms: QueryTerms)
   {
     var terms = QueryTerms()
@@ -262,7 +264,7 @@ struct LexicalIndex {
     let groupShift: UInt64? = documents ? 20 : nil
     do {
       let top = try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength, groupShift: groupShift) {
-        !deadKeys.contains($0)
+        !deadKeys.contains($0) && (allowed?.contains(Self.document(ofPassage: $0)) ?? true)
       }
       return (top, terms)
     } catch let e as PostingsList.Malformed {

@@ -46,9 +46,16 @@ public struct SearchOptions: Sendable {
   public var minimumScore: Float?
   /// Candidates each side contributes to a hybrid query (at least k).
   public var candidates: Int
+  /// Only documents whose metadata passes this filter (evaluated once per query); with it, k
+  /// results are returned whenever at least k live documents pass (and match, lexically).
+  public var filter: MetadataFilter?
+  /// Only these documents (a filter evaluated beforehand, ``Store/documentSet(where:)``); with
+  /// ``filter`` too, documents in both.
+  public var allowedDocuments: DocumentSet?
 
   public init(k: Int = 10, mode: SearchMode? = nil, index: Space.Index = .hnsw(ef: 64), fusion: Fusion = .standard,
-              passages: Bool = false, minimumScore: Float? = nil, candidates: Int = 30) {
+              passages: Bool = false, minimumScore: Float? = nil, candidates: Int = 30, filter: MetadataFilter? = nil,
+              allowedDocuments: DocumentSet? = nil) {
     self.k = k
     self.mode = mode
     self.index = index
@@ -56,6 +63,8 @@ public struct SearchOptions: Sendable {
     self.passages = passages
     self.minimumScore = minimumScore
     self.candidates = candidates
+    self.filter = filter
+    self.allowedDocuments = allowedDocuments
   }
 }
 

@@ -4,15 +4,20 @@ extension Space {
   /// The exact index: every live row of every chunk, in key order, scored against `query` by the
   /// SIMD kernels straight from the mapped pages (no copy), into a bounded top-k heap.
   ///
+  /// With `allowed`, only rows whose document is in the set are scored (each chunk's row →
+  /// document numbers are read beside its vectors, zero-copy; a chunk with no allowed row costs
+  /// only that test).
+  ///
   /// Scores: cosine and dot spaces, q·v (cosine rows and query are unit vectors); L2 spaces,
   /// −‖q − v‖²; int8 rows, scale_q · scale_v · Σ qᵢvᵢ with the query quantised the same way.
-  func exactScan(query q: [Float], _ txn: LMDBTransaction, into top: inout TopK) throws {
+  func exactScan(query q: [Float], _ txn: LMDBTransaction, into top: inout TopK, allowed: DocumentSet? = nil) throws {
     let d = dimension
     precondition(q.count == d, "query of \(q.count) dimensions, space of \(d)")
     let rowBytes = elementType.rowBytes(dimension: d)
     let (qInt8, qScale) = Int8Quantizer.quantize(q)
     let l2 = metric == .l2
     let int8 = elementType == .int8
+    let rowDocuments = try allowed.map { _ in try txn.openDatabase(named: SpaceDatabases(number: number).rowDocuments) }
     try q.withUnsafeBufferPointer { qp in
       try qInt8.withUnsafeBufferPointer { qi in
         try txn.withCursor(vectors) { cursor in
@@ -24,16 +29,24 @@ extension Space {
             }
             let n = entry.value.count / rowBytes
             let firstRow = chunk * UInt64(Self.rowsPerChunk)
+            var skip = Self.noRowSkipped
+            if let allowed, let rowDocuments {
+              guard let numbers = try txn.get(rowDocuments, key: BigEndianKey(chunk)), numbers.count >= n * 8 else {
+                throw StoreError.corruptRecord("row-document chunk \(chunk) of \(key) missing or short")
+              }
+              skip = Self.rowsOutside(allowed, numbers, count: n)
+              if skip.allSatisfy({ $0 == ~0 }) { return true }
+            }
             if int8 {  // scale (read unaligned) + int8 codes: no alignment needed
               let base = entry.value.baseAddress!
-              for i in 0..<n where !DeadRows.contains(deadBits, i) {
+              for i in 0..<n where !DeadRows.contains(deadBits, i) && skip[i >> 6] & (1 << UInt64(i & 63)) == 0 {
                 let row = base + i * rowBytes
                 let v = UnsafeBufferPointer(start: (row + 4).assumingMemoryBound(to: Int8.self), count: d)
                 top.offer(Kernels.dotScaledInt8(qi, scaleA: qScale, v, scaleB: row.loadUnaligned(as: Float.self)), row: firstRow + UInt64(i))
               }
             } else {
               AlignedView.with(entry.value, as: Float.self) { floats in
-                for i in 0..<n where !DeadRows.contains(deadBits, i) {
+                for i in 0..<n where !DeadRows.contains(deadBits, i) && skip[i >> 6] & (1 << UInt64(i & 63)) == 0 {
                   let v = UnsafeBufferPointer(rebasing: floats[(i * d)..<((i + 1) * d)])
                   top.offer(l2 ? -Kernels.squaredL2(qp, v) : Kernels.dot(qp, v), row: firstRow + UInt64(i))
                 }
@@ -44,5 +57,17 @@ extension Space {
         }
       }
     }
+  }
+
+  /// A chunk's rows to skip as a bitset (a set bit: skip): none.
+  static let noRowSkipped = [UInt64](repeating: 0, count: rowsPerChunk / 64)
+
+  /// The rows of a chunk whose document is not in `allowed` (bits past `count` set too).
+  static func rowsOutside(_ allowed: DocumentSet, _ numbers: UnsafeRawBufferPointer, count: Int) -> [UInt64] {
+    var skip = [UInt64](repeating: ~0, count: rowsPerChunk / 64)
+    for i in 0..<count where allowed.contains(UInt64(littleEndian: numbers.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) {
+      skip[i >> 6] &= ~(1 << UInt64(i & 63))
+    }
+    return skip
   }
 }

@@ -28,20 +28,35 @@ extension Space {
     try graphLock.exclusive { try sync(persist: persist) }
   }
 
-  /// The graph's candidates for q (live nodes, best first), under the read lock when the graph is
-  /// in step with the space record, else after a sync under the write lock. A graph whose search
-  /// met a damaged link (a damaged file) is rebuilt from LMDB and searched again.
-  func graphCandidates(_ q: [Float], ef: Int) throws -> [(row: UInt64, score: Float)] {
+  /// The graph's candidates for q, best first: live rows only, and with `allowed` only rows of
+  /// those documents — tested inside the walk, which passes through the others
+  /// (``HNSWGraph/Searcher/filteredCandidates(_:ef:filter:visitLimit:)``). nil when the walk gave
+  /// up (it scored more than `visitLimit` nodes) or found fewer than `needed` rows: the caller then
+  /// scans exactly. Searched under the read lock when the graph is in step with the space record,
+  /// else after a sync under the write lock. A graph whose search met a damaged link (a damaged
+  /// file) is rebuilt from LMDB and searched again.
+  func graphCandidates(_ q: [Float], ef: Int, needed: Int, allowed: DocumentSet?, visitLimit: Int) throws -> [(row: UInt64, score: Float)]? {
     let counts = try recordCounts()
-    func search(_ graph: HNSWGraph) -> [(row: UInt64, score: Float)]? {
+    // nil: damaged graph; .some(nil): the walk gave up.
+    func search(_ graph: HNSWGraph) -> [(row: UInt64, score: Float)]?? {
       let searcher = searchers.searcher(for: graph)
       defer { searchers.recycle(searcher) }
-      let found = q.withUnsafeBufferPointer { searcher.candidates($0, ef: ef) }
+      let found: [(distance: Float, node: UInt32)]? = q.withUnsafeBufferPointer { qp in
+        if let allowed {
+          return searcher.filteredCandidates(qp, ef: ef, filter: RowAllowance(rowDocuments: graphState.rowDocuments, documents: allowed),
+                                             visitLimit: visitLimit)
+        }
+        if graphState.syncedLive == graphState.syncedRows { return searcher.candidates(qp, ef: ef) }
+        return searcher.filteredCandidates(qp, ef: ef, filter: AllNodes(), visitLimit: visitLimit)
+      }
       guard !graph.foundDamagedLink else { return nil }
-      return found.filter { !graph.isDeleted($0.node) }.map { (UInt64($0.node), -$0.distance) }
+      guard let found, found.count >= needed else { return .some(nil) }
+      return .some(found.map { (UInt64($0.node), -$0.distance) })
     }
-    let fresh: [(row: UInt64, score: Float)]?? = graphLock.shared {
-      guard let graph = graphState.graph, graphState.syncedRows == counts.rows, graphState.syncedLive == counts.live else {
+    let fresh: [(row: UInt64, score: Float)]??? = graphLock.shared {
+      guard let graph = graphState.graph, graphState.syncedRows == counts.rows, graphState.syncedLive == counts.live,
+        allowed == nil || graphState.rowDocuments.count == graph.count
+      else {
         return nil
       }
       return .some(search(graph))
@@ -96,6 +111,8 @@ extension Space {
     let graph = graphState.graph ?? openedOrNewGraph(rows: rowCount)
     let first = UInt64(graph.count)
     if first < rowCount { try insertRows(first..<rowCount, into: graph) }
+    if graphState.graph !== graph { graphState.rowDocuments = [] }
+    try loadRowDocuments(upTo: graph.count)
     let changedDeletes = try applyTombstones(to: graph)
     let inserted = Int(rowCount - UInt64(first))
     if inserted > 0 || changedDeletes || graphState.graph == nil && !fileExists(graphPath) { graphState.unsaved = true }
@@ -140,6 +157,28 @@ extension Space {
       }
     }
     pending.withUnsafeBufferPointer { p in graph.insert(contentsOf: p, threads: Self.graphThreads) }
+  }
+
+  /// Extends `graphState.rowDocuments` to rows `0..<count` from the space's row → document
+  /// numbers (left empty in a format 1 store, which has none until upgraded).
+  private func loadRowDocuments(upTo count: Int) throws {
+    var numbers = graphState.rowDocuments
+    guard numbers.count < count else { return }
+    try store.env.read { txn in
+      guard let db = try? txn.openDatabase(named: SpaceDatabases(number: number).rowDocuments) else { return }
+      numbers.reserveCapacity(count)
+      while numbers.count < count {
+        let chunk = UInt64(numbers.count / Self.rowsPerChunk)
+        guard let bytes = try txn.get(db, key: BigEndianKey(chunk)) else { throw StoreError.corruptRecord("row-document chunk \(chunk) missing") }
+        var i = numbers.count % Self.rowsPerChunk
+        while i < bytes.count / 8 && numbers.count < count {
+          numbers.append(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+          i += 1
+        }
+        if i < Self.rowsPerChunk && numbers.count < count { throw StoreError.corruptRecord("row-document chunk \(chunk) short") }
+      }
+    }
+    graphState.rowDocuments = numbers
   }
 
   /// Marks every dead row deleted in the graph too; returns whether any was not yet.

@@ -73,12 +73,26 @@ extension Space {
       if metric == .cosine { Self.normalizeRows(&v, dimension) }
       q = v
     }
+    let allowed = try allowedDocuments(options)
     var pool = max(options.k, mode == .hybrid ? options.candidates : options.k)
     while true {
-      let (results, exhausted) = try answer(mode: mode, q: q, lexical: lexical, pool: pool, options: options)
+      let (results, exhausted) = try answer(mode: mode, q: q, lexical: lexical, pool: pool, allowed: allowed, options: options)
       if results.count >= options.k || exhausted { return Array(results.prefix(options.k)) }
       pool *= 4
     }
+  }
+
+  /// The documents `options` allow (nil: all): its filter evaluated now, met with its set.
+  func allowedDocuments(_ options: SearchOptions) throws -> DocumentSet? {
+    guard let filter = options.filter else { return options.allowedDocuments }
+    var set = try store.documentSet(where: filter)
+    if let other = options.allowedDocuments {
+      guard other.capacity == set.capacity else {
+        throw StoreError.invalidArgument("the allowed documents were prepared before documents were added: prepare them again")
+      }
+      set.formIntersection(other)
+    }
+    return set
   }
 
   /// The mode `options` resolve to on this space: theirs, or hybrid when the space has a lexical
@@ -95,24 +109,21 @@ extension Space {
   /// One round of ``query(_:model:lexicalTokenizer:options:)`` with `pool` candidates a side;
   /// `exhausted` when no side could return more.
   private func answer(mode: SearchMode, q: [Float]?, lexical: (index: LexicalIndex, record: LexiconRecord, tokens: [Int32])?,
-                      pool: Int, options: SearchOptions) throws -> (results: [SearchResult], exhausted: Bool) {
-    let rowCount = q == nil ? 0 : try record().rowCount
+                      pool: Int, allowed: DocumentSet?, options: SearchOptions) throws -> (results: [SearchResult], exhausted: Bool) {
     var vectorHits: [(row: UInt64, score: Float)] = []
     if let q {
-      vectorHits = Array(try vectorCandidates(q, count: pool, index: options.index).prefix(pool))
+      vectorHits = Array(try vectorCandidates(q, count: pool, index: options.index, allowed: allowed).prefix(pool))
     }
     return try store.env.read { txn in
       var lexicalHits: [(passage: UInt64, score: Double)] = []
       var terms = LexicalIndex.QueryTerms()
       if let lexical {
         (lexicalHits, terms) = try lexical.index.search(tokens: lexical.tokens, k: pool, documents: !options.passages,
-                                                        record: lexical.record, txn)
+                                                        allowed: allowed, record: lexical.record, txn)
       }
-      // A side is exhausted when it returned fewer than asked and could not have found more: the
-      // exact scan and the lexical search always can; the graph walk only once its breadth covers
-      // every node (it drops deleted nodes after walking, so a short answer may only mean that).
-      let vectorExhausted = vectorHits.count < pool && (options.index == .exact || UInt64(pool) >= rowCount)
-      let exhausted = (q == nil || vectorExhausted) && lexicalHits.count < pool
+      // A side is exhausted when it returned fewer than asked: both return every passing row or
+      // passage up to the number asked (the graph walk falls back to an exact scan when short).
+      let exhausted = (q == nil || vectorHits.count < pool) && lexicalHits.count < pool
       var candidates = CandidatePassages()
       for (rank, hit) in vectorHits.enumerated() {
         guard let bytes = try txn.get(rows, key: BigEndianKey(hit.row)) else { throw StoreError.corruptRecord("row \(hit.row) missing") }

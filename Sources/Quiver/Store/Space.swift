@@ -186,11 +186,14 @@ public final class Space: @unchecked Sendable {
   private func write(_ batch: [Document], passages: [[Passage]], vectors flat: [Float], tokens: [[Int32]]?) throws -> IngestSummary {
     let d = dimension
     let spaceKeyBytes = Array(key.description.utf8)
-    let documentNumbers = try store.currentDatabases().documentNumbers
+    let current = try store.currentDatabases()
+    let documentNumbers = current.documentNumbers
     return try store.env.write { txn in
       guard var record = try Store.spaceRecord(txn, store.spacesDB, key) else {
         throw StoreError.unknownSpace(key.description)
       }
+      let metadataIndex = try store.metadataIndex(current.metadataIndex!, txn)
+      var metadataChanges = MetadataIndex.Changes()
       let lexicon = record.lexicon != 0 && tokens != nil ? try store.lexicon(record.lexicon, txn) : nil
       var newPassages: [LexicalIndex.NewPassage] = []
       var summary = IngestSummary()
@@ -223,8 +226,11 @@ public final class Space: @unchecked Sendable {
             keptNumber = old.number
             lexicons = old.lexicons
             try store.tombstone(old.rows.filter { $0.space == self.number }, txn)
+            if let n = old.number {  // the new metadata's terms are added below; the last change wins
+              metadataChanges.remove(document: n, terms: try MetadataFilterEvaluator.terms(ofMetadata: old.metadata), metadataIndex)
+            }
           } else {
-            try store.forget(old, txn)
+            try store.forget(old, txn, metadata: &metadataChanges, metadataIndex)
             // An id repeated within this batch: its earlier passages are not posted yet.
             newPassages.removeAll { LexicalIndex.document(ofPassage: $0.key) == old.number }
             summary.replaced += 1
@@ -237,6 +243,7 @@ public final class Space: @unchecked Sendable {
           try txn.put(documentNumbers, key: BigEndianKey(n), value: Array(doc.id.utf8))
           return n
         }()
+        metadataChanges.add(document: documentNumber, terms: try MetadataFilterEvaluator.terms(ofMetadata: metadata), metadataIndex)
         let first = record.rowCount
         for p in ps {
           let row = RowRecord(deleted: false, passage: UInt32(p.index), utf8Range: p.utf8Range, documentID: doc.id)
@@ -275,6 +282,7 @@ public final class Space: @unchecked Sendable {
         try LexicalIndex(number: current.number, txn).add(newPassages, record: &current, txn)
         try store.putLexicon(found.identity, current, txn)
       }
+      try metadataIndex.apply(metadataChanges, txn)
       try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
       return summary
     }
@@ -341,29 +349,60 @@ public final class Space: @unchecked Sendable {
     }
   }
 
-  /// Rows nearest to the prepared query `q` (normalised for cosine), best first: through the exact
-  /// index the `count` best live rows; through HNSW the walk's candidates with ef ≥ `count`, which
-  /// may number more than `count` and may hold rows deleted since the graph was synced.
-  func vectorCandidates(_ q: [Float], count: Int, index: Index) throws -> [(row: UInt64, score: Float)] {
-    switch index {
-    case .exact:
+  /// Rows nearest to the prepared query `q` (normalised for cosine), best first, live and (with
+  /// `allowed`) of those documents only: the `count` best through the exact index; through HNSW
+  /// the walk's candidates with ef ≥ `count` (possibly more than `count`), the walk testing
+  /// tombstones and the filter inside. Either way at least min(`count`, rows that pass) rows:
+  /// the walk falls back to an exact scan of the allowed rows when they are few
+  /// (``exactScanBelow``) or when it scored more nodes than pass, or found too few.
+  func vectorCandidates(_ q: [Float], count: Int, index: Index, allowed: DocumentSet? = nil) throws -> [(row: UInt64, score: Float)] {
+    func exact() throws -> [(row: UInt64, score: Float)] {
       try store.env.read { txn in
         var top = TopK(k: count)
-        try exactScan(query: q, txn, into: &top)
+        try exactScan(query: q, txn, into: &top, allowed: allowed)
         return top.sorted()
       }
-    case .hnsw(let ef):
-      try graphCandidates(q, ef: max(ef, count))
+    }
+    guard case .hnsw(let ef) = index else { return try exact() }
+    let passing = try estimatedPassingRows(allowed)
+    // A space without deletes, unfiltered: the plain walk.
+    guard allowed != nil || passing.rows < passing.all else {
+      return try graphCandidates(q, ef: max(ef, count), needed: 0, allowed: nil, visitLimit: .max) ?? exact()
+    }
+    if passing.rows < UInt64(Self.exactScanBelow) { return try exact() }
+    let limit = Int(min(passing.rows + UInt64(Self.exactScanBelow), UInt64(Int.max)))
+    return try graphCandidates(q, ef: max(ef, count), needed: count, allowed: allowed, visitLimit: limit) ?? exact()
+  }
+
+  /// Below this many rows passing a filter (or live, after deletes), a search scans them exactly
+  /// instead of walking the graph: measured with `quiver-bench filter` (docs/filters.md).
+  public static let exactScanBelow = 2000
+
+  /// How many of the space's rows pass `allowed` and are live (for a filter, estimated as the
+  /// share of the store's documents it holds: exact when each document has as many passages), and
+  /// all its rows.
+  private func estimatedPassingRows(_ allowed: DocumentSet?) throws -> (rows: UInt64, all: UInt64) {
+    try store.env.read { txn in
+      guard let r = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
+      guard let allowed else { return (r.liveCount, r.rowCount) }
+      let documents = UInt64(max(1, try txn.count(store.docs)))
+      let share = Double(allowed.count) / Double(documents)
+      return (UInt64((Double(r.liveCount) * share).rounded(.up)), r.rowCount)
     }
   }
 
-  /// The `k` nearest passages to `query` through `index`.
-  public func search(vector query: [Float], k: Int = 10, index: Index) throws -> [Hit] {
+  /// The `k` nearest passages to `query` through `index`; with `filter`, of documents that pass it
+  /// only (k of them whenever k live passages pass).
+  /// - Throws: ``StoreError/wrongDimension(expected:actual:)``, ``StoreError/invalidArgument(_:)``
+  ///   for k < 1 or a query with NaN or infinite components, ``FilterError``.
+  public func search(vector query: [Float], k: Int = 10, index: Index, filter: MetadataFilter? = nil) throws -> [Hit] {
     guard query.count == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: query.count) }
-    precondition(k > 0, "k must be positive")
+    guard k > 0 else { throw StoreError.invalidArgument("k must be at least 1, not \(k)") }
+    guard query.allSatisfy(\.isFinite) else { throw StoreError.invalidArgument("the query vector has NaN or infinite components") }
     var q = query
     if metric == .cosine { Self.normalizeRows(&q, dimension) }
-    let found = try vectorCandidates(q, count: k, index: index)
+    let allowed = try filter.map { try store.documentSet(where: $0) }
+    let found = try vectorCandidates(q, count: k, index: index, allowed: allowed)
     return try store.env.read { txn in
       var hits: [Hit] = []
       for hit in found where hits.count < k {

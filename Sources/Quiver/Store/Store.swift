@@ -43,6 +43,9 @@ public final class Store: @unchecked Sendable {
     let documentNumbers: LMDBDatabase
     /// Tokenizer identity → ``LexiconRecord``.
     let lexicons: LMDBDatabase
+    /// The metadata index (``MetadataIndex``); nil in a store written before it existed, until
+    /// ``Store/upgrade()`` builds it.
+    let metadataIndex: LMDBDatabase?
   }
 
   private init(path: String, env: LMDBEnvironment, meta: LMDBDatabase, spaces: LMDBDatabase, docs: LMDBDatabase,
@@ -83,7 +86,8 @@ public final class Store: @unchecked Sendable {
     if let version = existing.version {  // an existing store: open its databases without writing
       return try env.read { txn in
         let current = version >= 2
-          ? CurrentDatabases(documentNumbers: try txn.openDatabase(named: "docnums"), lexicons: try txn.openDatabase(named: "lexicons"))
+          ? CurrentDatabases(documentNumbers: try txn.openDatabase(named: "docnums"), lexicons: try txn.openDatabase(named: "lexicons"),
+                             metadataIndex: try? txn.openDatabase(named: MetadataIndex.databaseName))
           : nil
         return Store(path: path, env: env, meta: try txn.openDatabase(named: "meta"), spaces: try txn.openDatabase(named: "spaces"),
                      docs: try txn.openDatabase(named: "docs"), current: current)
@@ -94,7 +98,8 @@ public final class Store: @unchecked Sendable {
       let spaces = try txn.openDatabase(named: "spaces", flags: .create)
       let docs = try txn.openDatabase(named: "docs", flags: .create)
       let current = CurrentDatabases(documentNumbers: try txn.openDatabase(named: "docnums", flags: .create),
-                                     lexicons: try txn.openDatabase(named: "lexicons", flags: .create))
+                                     lexicons: try txn.openDatabase(named: "lexicons", flags: .create),
+                                     metadataIndex: try txn.openDatabase(named: MetadataIndex.databaseName, flags: .create))
       var w = ByteWriter()
       w.u32(formatVersion)
       try txn.put(meta, key: "format_version", value: w.bytes)
@@ -106,7 +111,7 @@ public final class Store: @unchecked Sendable {
   /// The format 2 databases, upgrading a format 1 store first (see ``upgrade()``). Every write
   /// path calls this before its write transaction.
   func currentDatabases() throws -> CurrentDatabases {
-    if let c = current.withLock({ $0 }) { return c }
+    if let c = current.withLock({ $0 }), c.metadataIndex != nil { return c }
     try upgrade()
     return current.withLock { $0! }
   }
@@ -118,13 +123,20 @@ public final class Store: @unchecked Sendable {
   /// order), writes the number → id map and each space's row → document numbers, rewrites space and
   /// document records in their version 2 layout, sets `format_version` to 2. Lexical indexes are
   /// built by the next ingest into each text space (``Space/ingest(_:model:splitter:updatingGraph:progress:)``).
+  /// The metadata index is built in the same transaction (also for a format 2 store written before
+  /// the index existed).
   func upgrade() throws {
     let upgraded: CurrentDatabases = try env.write { txn in
       var r = ByteReader(try txn.get(meta, key: "format_version")!, what: "format_version", failure: StoreError.corruptRecord)
       let version = try r.u32()
+      let hadMetadataIndex = (try? txn.openDatabase(named: MetadataIndex.databaseName)) != nil
       let current = CurrentDatabases(documentNumbers: try txn.openDatabase(named: "docnums", flags: .create),
-                                     lexicons: try txn.openDatabase(named: "lexicons", flags: .create))
-      guard version < 2 else { return current }  // another process upgraded it
+                                     lexicons: try txn.openDatabase(named: "lexicons", flags: .create),
+                                     metadataIndex: try txn.openDatabase(named: MetadataIndex.databaseName, flags: .create))
+      guard version < 2 else {  // format 2 already (another process may have upgraded it)
+        if !hadMetadataIndex { try buildMetadataIndex(current.metadataIndex!, txn) }
+        return current
+      }
       var numbers: [String: UInt64] = [:]
       var records: [([UInt8], DocumentRecord)] = []
       try txn.withCursor(docs) { cursor in
@@ -167,9 +179,40 @@ public final class Store: @unchecked Sendable {
       var w = ByteWriter()
       w.u32(Self.formatVersion)
       try txn.put(meta, key: "format_version", value: w.bytes)
+      try buildMetadataIndex(current.metadataIndex!, txn)
       return current
     }
     current.withLock { $0 = upgraded }
+  }
+
+  /// Indexes every numbered document's metadata into the empty metadata index `db`.
+  private func buildMetadataIndex(_ db: LMDBDatabase, _ txn: LMDBTransaction) throws {
+    let index = try metadataIndex(db, txn)
+    var changes = MetadataIndex.Changes()
+    try txn.withCursor(docs) { cursor in
+      try cursor.forEach { entry in
+        let record = try DocumentRecord(decoding: entry.value)
+        if let number = record.number {
+          changes.add(document: number, terms: try MetadataFilterEvaluator.terms(ofMetadata: record.metadata), index)
+        }
+        return true
+      }
+    }
+    try index.apply(changes, txn)
+  }
+
+  /// The metadata index in `db` with the store's unindexed fields (`meta.unindexed_fields`).
+  func metadataIndex(_ db: LMDBDatabase, _ txn: LMDBTransaction) throws -> MetadataIndex {
+    MetadataIndex(database: db, unindexed: try unindexedFields(txn))
+  }
+
+  /// The field paths whose indexing is off.
+  func unindexedFields(_ txn: LMDBTransaction) throws -> [String] {
+    guard let bytes = try txn.get(meta, key: MetadataIndex.unindexedKey) else { return [] }
+    guard case .array(let list) = try? JSONParser.parse(String(decoding: bytes, as: UTF8.self)) else {
+      throw StoreError.corruptRecord("meta.\(MetadataIndex.unindexedKey)")
+    }
+    return list.compactMap { if case .string(let s) = $0 { s } else { nil } }
   }
 
   /// Takes the next document number (`meta.next_document`).
@@ -289,25 +332,30 @@ public final class Store: @unchecked Sendable {
   /// - Returns: how many of `ids` existed.
   @discardableResult
   public func delete(ids: [String]) throws -> Int {
-    _ = try currentDatabases()
+    let current = try currentDatabases()
     return try env.write { txn in
+      let index = try metadataIndex(current.metadataIndex!, txn)
+      var changes = MetadataIndex.Changes()
       var deleted = 0
       for id in ids {
         guard let bytes = try txn.get(docs, key: Array(id.utf8)) else { continue }
-        try forget(try DocumentRecord(decoding: bytes), txn)
+        try forget(try DocumentRecord(decoding: bytes), txn, metadata: &changes, index)
         try txn.delete(docs, key: Array(id.utf8))
         deleted += 1
       }
+      try index.apply(changes, txn)
       return deleted
     }
   }
 
   /// Removes everything that points at a document's current text: its rows in every space
-  /// (tombstoned), its passages in every lexical index, its number. The caller deletes or replaces
-  /// the record itself, in the same transaction.
-  func forget(_ record: DocumentRecord, _ txn: LMDBTransaction) throws {
+  /// (tombstoned), its passages in every lexical index, its number and (into `metadata`, which the
+  /// caller applies) its metadata index entries. The caller deletes or replaces the record itself,
+  /// in the same transaction.
+  func forget(_ record: DocumentRecord, _ txn: LMDBTransaction, metadata: inout MetadataIndex.Changes, _ index: MetadataIndex) throws {
     try tombstone(record.rows, txn)
     if let number = record.number {
+      metadata.remove(document: number, terms: try MetadataFilterEvaluator.terms(ofMetadata: record.metadata), index)
       try removeFromLexicons(document: number, lexicons: record.lexicons, txn)
       try txn.delete(try currentDatabases().documentNumbers, key: BigEndianKey(number))
     }
