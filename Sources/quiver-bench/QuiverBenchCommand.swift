@@ -8,5 +8,5 @@ struct QuiverBenchCommand: ParsableCommand {
     commandName: "quiver-bench",
     abstract: "Quiver's benchmarks (build with -c release). Each prints a table, or one JSON object with --json.",
     subcommands: [KernelBenchCommand.self, EmbedBenchCommand.self, StoreBenchCommand.self, CacheBenchCommand.self, AnnBenchCommand.self,
-                  SearchBenchCommand.self])
+                  SearchBenchCommand.self, FilterBenchCommand.self])
 }

@@ -82,9 +82,12 @@ extension HNSWGraph {
       resultHeap.reserve(ef + 1)
       candidateHeap.removeAll()
       resultHeap.removeAll()
+      // A local copy of the flags (a reference, not a copy of the buffer): reading the graph's
+      // stored property per node would pay a dynamic exclusivity check each time.
+      let deleted = g.deleted
       _ = visited.insert(entry.1)
       candidateHeap.push(entry.0, entry.1)
-      if !g.isDeleted(entry.1) && filter.allows(entry.1) { resultHeap.push(entry.0, entry.1) }
+      if !deleted[Int(entry.1)] && filter.allows(entry.1) { resultHeap.push(entry.0, entry.1) }
       let lines = min(8, (g.recordBytes - g.vectorOffset + 63) / 64)
       let fresh = self.fresh
       var scored = 1
@@ -108,7 +111,7 @@ extension HNSWGraph {
           let d = g.distance(q, e)
           if resultHeap.count < ef || d < resultHeap.topDistance {
             candidateHeap.push(d, e)
-            if !g.isDeleted(e) && filter.allows(e) {
+            if !deleted[Int(e)] && filter.allows(e) {
               resultHeap.push(d, e)
               if resultHeap.count > ef { resultHeap.pop() }
             }

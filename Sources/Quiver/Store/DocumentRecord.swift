@@ -63,3 +63,47 @@ struct DocumentRecord {
     }
   }
 }
+
+/// A document record read in place, for the query paths: the fixed header decoded, the text and
+/// metadata left in the map (nothing copied). Valid only inside the transaction that lent `bytes`.
+struct DocumentRecordView {
+  private let bytes: UnsafeRawBufferPointer
+  private let runCount: Int
+  private let textOffset: Int
+  /// The text's length in UTF-8 bytes.
+  let textCount: Int
+  /// The document's number (nil in a format 1 record).
+  let number: UInt64?
+
+  init(_ bytes: UnsafeRawBufferPointer) throws {
+    var r = ByteReader(bytes, what: "document record", failure: StoreError.corruptRecord)
+    _ = try r.u64()
+    textCount = Int(try r.u32())
+    let metadataCount = Int(try r.u32())
+    runCount = Int(try r.u32())
+    textOffset = 20 + 16 * runCount
+    let end = textOffset + textCount + metadataCount
+    guard bytes.count >= end else { throw StoreError.corruptRecord("document record of \(bytes.count) bytes, needs \(end)") }
+    number = bytes.count >= end + 8 ? bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self).littleEndian : nil
+    self.bytes = bytes
+  }
+
+  /// The document's run of rows in space `space`, if it has one.
+  func run(space: UInt32) -> DocumentRecord.Rows? {
+    for i in 0..<runCount {
+      let at = 20 + 16 * i
+      if bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian == space {
+        return DocumentRecord.Rows(space: space, first: bytes.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian,
+                                   count: bytes.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self).littleEndian)
+      }
+    }
+    return nil
+  }
+
+  /// The text's bytes `range` as a string.
+  /// - Throws: ``StoreError/corruptRecord(_:)`` for a range past the text.
+  func text(_ range: Range<Int>) throws -> String {
+    guard range.lowerBound >= 0, range.upperBound <= textCount else { throw StoreError.corruptRecord("passage range") }
+    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(textOffset + range.lowerBound)..<(textOffset + range.upperBound)]), as: UTF8.self)
+  }
+}

@@ -141,8 +141,8 @@ extension Space {
       var fusedInputs: [(vector: Float?, lexical: Double?, vectorRank: Int?, lexicalRank: Int?)] = []
       for c in candidates.all {
         guard let docBytes = try txn.get(store.docs, key: Array(c.document.utf8)) else { continue }
-        let doc = try DocumentRecord(decoding: docBytes)
-        guard let run = doc.rows.first(where: { $0.space == number }), c.passage < Int(run.count) else { continue }
+        let doc = try DocumentRecordView(docBytes)
+        guard let run = doc.run(space: number), c.passage < Int(run.count) else { continue }
         let row = run.first + UInt64(c.passage)
         var vectorScore = c.vectorScore
         var lexicalScore = c.lexicalScore
@@ -155,9 +155,8 @@ extension Space {
         }
         guard let rowBytes = try txn.get(rows, key: BigEndianKey(row)) else { continue }
         let rowRecord = try RowRecord(decoding: rowBytes)
-        guard rowRecord.utf8Range.upperBound <= doc.text.count else { throw StoreError.corruptRecord("passage range") }
         scored.append(SearchResult(id: c.document, score: 0, vectorScore: vectorScore, lexicalScore: lexicalScore.map { Float($0) },
-                                   passage: c.passage, text: String(decoding: doc.text[rowRecord.utf8Range], as: UTF8.self)))
+                                   passage: c.passage, text: try doc.text(rowRecord.utf8Range)))
         fusedInputs.append((vectorScore, lexicalScore, c.vectorRank, c.lexicalRank))
       }
       let fused = Self.fuse(fusedInputs, mode: mode, fusion: options.fusion)

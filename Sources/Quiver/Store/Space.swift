@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
 import Synchronization
 import QuiverKernels
 
@@ -353,8 +356,9 @@ public final class Space: @unchecked Sendable {
   /// `allowed`) of those documents only: the `count` best through the exact index; through HNSW
   /// the walk's candidates with ef ≥ `count` (possibly more than `count`), the walk testing
   /// tombstones and the filter inside. Either way at least min(`count`, rows that pass) rows:
-  /// the walk falls back to an exact scan of the allowed rows when they are few
-  /// (``exactScanBelow``) or when it scored more nodes than pass, or found too few.
+  /// a filtered or tombstoned search scans the passing rows exactly when that is predicted to cost
+  /// less than the walk (``prefersExactScan(passingRows:rows:ef:)``), and the walk falls back to the
+  /// scan when it has scored more nodes than pass (Lucene's rule) or found too few.
   func vectorCandidates(_ q: [Float], count: Int, index: Index, allowed: DocumentSet? = nil) throws -> [(row: UInt64, score: Float)] {
     func exact() throws -> [(row: UInt64, score: Float)] {
       try store.env.read { txn in
@@ -364,23 +368,34 @@ public final class Space: @unchecked Sendable {
       }
     }
     guard case .hnsw(let ef) = index else { return try exact() }
+    let breadth = max(ef, count)
     let passing = try estimatedPassingRows(allowed)
     // A space without deletes, unfiltered: the plain walk.
     guard allowed != nil || passing.rows < passing.all else {
-      return try graphCandidates(q, ef: max(ef, count), needed: 0, allowed: nil, visitLimit: .max) ?? exact()
+      return try graphCandidates(q, ef: breadth, needed: 0, allowed: nil, visitLimit: .max) ?? exact()
     }
-    if passing.rows < UInt64(Self.exactScanBelow) { return try exact() }
-    let limit = Int(min(passing.rows + UInt64(Self.exactScanBelow), UInt64(Int.max)))
-    return try graphCandidates(q, ef: max(ef, count), needed: count, allowed: allowed, visitLimit: limit) ?? exact()
+    if Self.prefersExactScan(passingRows: passing.rows, rows: passing.all, ef: breadth) { return try exact() }
+    let limit = Int(min(passing.rows + 2000, UInt64(Int.max)))
+    return try graphCandidates(q, ef: breadth, needed: count, allowed: allowed, visitLimit: limit) ?? exact()
   }
 
-  /// Below this many rows passing a filter (or live, after deletes), a search scans them exactly
-  /// instead of walking the graph: measured with `quiver-bench filter` (docs/filters.md).
-  public static let exactScanBelow = 2000
+  /// Whether a search whose filter (and tombstones) let `passingRows` of a space's `rows` through
+  /// should scan them exactly rather than walk the graph with breadth `ef`. The cost model, in units
+  /// of one exact-scan row, fitted with `quiver-bench filter` on the Debian set (docs/filters.md):
+  /// an exact scan costs the passing rows plus 0.11 per row tested; a filtered walk costs what an
+  /// unfiltered one does, 1,500 + 50·ef, times s^−0.7 for the share s of rows that pass (the walk
+  /// passes through the others). Fewer than 2,000 passing rows are always scanned.
+  public static func prefersExactScan(passingRows: UInt64, rows: UInt64, ef: Int) -> Bool {
+    if passingRows < 2000 { return true }
+    let share = Double(passingRows) / Double(max(rows, 1))
+    let exact = Double(passingRows) + 0.11 * Double(rows)
+    let walk = (1500 + 50 * Double(ef)) * pow(share, -0.7)
+    return exact < walk
+  }
 
   /// How many of the space's rows pass `allowed` and are live (for a filter, estimated as the
   /// share of the store's documents it holds: exact when each document has as many passages), and
-  /// all its rows.
+  /// all its rows (dead ones too: the walk passes through them).
   private func estimatedPassingRows(_ allowed: DocumentSet?) throws -> (rows: UInt64, all: UInt64) {
     try store.env.read { txn in
       guard let r = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
@@ -391,17 +406,19 @@ public final class Space: @unchecked Sendable {
     }
   }
 
-  /// The `k` nearest passages to `query` through `index`; with `filter`, of documents that pass it
-  /// only (k of them whenever k live passages pass).
+  /// The `k` nearest passages to `query` through `index`; with `filter` (evaluated now) or
+  /// `allowedDocuments` (evaluated beforehand, ``Store/documentSet(where:)``), of those documents
+  /// only — k of them whenever k live passages pass.
   /// - Throws: ``StoreError/wrongDimension(expected:actual:)``, ``StoreError/invalidArgument(_:)``
   ///   for k < 1 or a query with NaN or infinite components, ``FilterError``.
-  public func search(vector query: [Float], k: Int = 10, index: Index, filter: MetadataFilter? = nil) throws -> [Hit] {
+  public func search(vector query: [Float], k: Int = 10, index: Index, filter: MetadataFilter? = nil,
+                     allowedDocuments: DocumentSet? = nil) throws -> [Hit] {
     guard query.count == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: query.count) }
     guard k > 0 else { throw StoreError.invalidArgument("k must be at least 1, not \(k)") }
     guard query.allSatisfy(\.isFinite) else { throw StoreError.invalidArgument("the query vector has NaN or infinite components") }
     var q = query
     if metric == .cosine { Self.normalizeRows(&q, dimension) }
-    let allowed = try filter.map { try store.documentSet(where: $0) }
+    let allowed = try self.allowedDocuments(SearchOptions(filter: filter, allowedDocuments: allowedDocuments))
     let found = try vectorCandidates(q, count: k, index: index, allowed: allowed)
     return try store.env.read { txn in
       var hits: [Hit] = []
@@ -412,10 +429,8 @@ public final class Space: @unchecked Sendable {
         guard let docBytes = try txn.get(store.docs, key: Array(row.documentID.utf8)) else {
           throw StoreError.corruptRecord("document \(row.documentID) of row \(hit.row) missing")
         }
-        let doc = try DocumentRecord(decoding: docBytes)
-        guard row.utf8Range.upperBound <= doc.text.count else { throw StoreError.corruptRecord("passage range") }
-        hits.append(Hit(id: row.documentID, score: hit.score, passage: Int(row.passage),
-                        text: String(decoding: doc.text[row.utf8Range], as: UTF8.self), row: hit.row))
+        let doc = try DocumentRecordView(docBytes)
+        hits.append(Hit(id: row.documentID, score: hit.score, passage: Int(row.passage), text: try doc.text(row.utf8Range), row: hit.row))
       }
       return hits
     }
