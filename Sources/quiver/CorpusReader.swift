@@ -153,16 +153,22 @@ enum VectorReader {
           let f = try FvecsFile(path: path)
           (rows, columns, data) = (f.rows, f.columns, f.rows(0..<f.rows))
         }
-        guard columns == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: columns) }
+        guard columns == dimension else { throw CorpusReader.Failure(description: "\(path): rows of \(columns) dimensions, the space has \(dimension)") }
         for r in 0..<rows { docs.append(Document(id: "\(path)#\(r)", text: "\(path)#\(r)")) }
         vectors += data
       } else if path.hasSuffix(".jsonl") {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         for (n, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-          guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-            let vector = object["vector"] as? [NSNumber]
-          else { throw CorpusReader.Failure(description: "\(path):\(n + 1): no \"vector\" array") }
-          guard vector.count == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: vector.count) }
+          guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            throw CorpusReader.Failure(description: "\(path):\(n + 1): not a JSON object (NaN and Infinity are not JSON numbers)")
+          }
+          guard let vector = object["vector"] as? [NSNumber] else { throw CorpusReader.Failure(description: "\(path):\(n + 1): no \"vector\" array of numbers") }
+          guard vector.count == dimension else {
+            throw CorpusReader.Failure(description: "\(path):\(n + 1): the vector has \(vector.count) dimensions, the space \(dimension)")
+          }
+          if let bad = vector.firstIndex(where: { !$0.floatValue.isFinite }) {
+            throw CorpusReader.Failure(description: "\(path):\(n + 1): vector component \(bad) is \(vector[bad].floatValue) (out of float range)")
+          }
           let id = (object["id"] as? String) ?? "\(path):\(n + 1)"
           let text = (object["text"] as? String) ?? id
           var metadata: String?

@@ -14,7 +14,7 @@ struct CountCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let n = try Store.open(at: store, creating: false).count(where: try filter.map { try MetadataFilter.parse($0) } ?? .all)
+    let n = try openForReading(store).count(where: try filter.map { try MetadataFilter.parse($0) } ?? .all)
     print(json ? "{\"documents\":\(n)}" : "\(n)")
   }
 }
@@ -37,7 +37,7 @@ struct FieldsCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let opened = try Store.open(at: store, creating: false)
+    let opened = noIndex.isEmpty && index.isEmpty ? try openForReading(store) : try Store.open(at: store, creating: false)
     for f in noIndex { try opened.setIndexing(field: f, enabled: false) }
     for f in index { try opened.setIndexing(field: f, enabled: true) }
     let (indexed, unindexed) = try opened.fields()

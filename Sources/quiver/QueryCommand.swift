@@ -79,7 +79,7 @@ struct QueryCommand: ParsableCommand {
   }
 
   func run() throws {
-    let store = try Store.open(at: self.store, creating: false)
+    let store = try openForReading(self.store)
     let target = try resolveSpace(store)
     var options = searchOptions
     // A space of an external model answers a text alone lexically (its vectors come from elsewhere).

@@ -25,7 +25,22 @@ struct StoreOptions: ParsableArguments {
     return e
   }
 
+  @Option(help: "Cap the store's map at this many MiB (its largest size): a write beyond it fails and commits nothing.")
+  var maxMapMib: Int?
+
   func openModel() throws -> StaticModel { try StaticModel(path: model ?? Fixtures.model) }
+}
+
+/// Opens an existing store for a command that only reads: read-only when its directory cannot be
+/// written (a replica, a read-only mount), so that reading never needs write access.
+func openForReading(_ path: String) throws -> Store {
+  try Store.open(at: path, creating: false, readOnly: access(path, W_OK) != 0 || isReadOnlyFileSystem(path))
+}
+
+/// Whether `path` lies on a file system mounted read-only.
+func isReadOnlyFileSystem(_ path: String) -> Bool {
+  var st = statvfs()
+  return statvfs(path, &st) == 0 && st.f_flag & UInt(ST_RDONLY) != 0
 }
 
 struct IngestCommand: ParsableCommand {
@@ -70,7 +85,7 @@ struct IngestCommand: ParsableCommand {
 
   func run() throws {
     let started = monotonicSeconds()
-    let store = try Store.open(at: options.store)
+    let store = try Store.open(at: options.store, maximumMapBytes: options.maxMapMib.map { $0 << 20 })
     if let space {
       guard let key = SpaceKey(parsing: space) else { throw ValidationError("not a space key (name@dimension): \(space)") }
       guard let m = Metric.allCases.first(where: { $0.name == metric }) else { throw ValidationError("unknown metric \(metric)") }
@@ -95,7 +110,7 @@ struct IngestCommand: ParsableCommand {
     var problems: [CorpusReader.Problem] = []
     var reported = 0
     while let batch = try reader.next(Space.maximumBatch, problems: &problems, stoppingAtProblem: strict) {
-      for p in problems[reported...] { FileHandle.standardError.write(Data("skipped \(p)\n".utf8)) }
+      if !strict { for p in problems[reported...] { FileHandle.standardError.write(Data("skipped \(p)\n".utf8)) } }
       reported = problems.count
       if !batch.isEmpty {
         summary.add(try space.ingest(batch, model: model, updatingGraph: hnsw, persistingGraph: false, indexingLexically: lexical))
@@ -152,7 +167,7 @@ struct SpacesCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let spaces = try Store.open(at: store, creating: false).spaces()
+    let spaces = try openForReading(store).spaces()
     if json {
       print("{\"spaces\":[" + spaces.map(Self.json).joined(separator: ",") + "]}")
       return
@@ -182,7 +197,7 @@ struct StatsCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let s = try Store.open(at: store, creating: false).stats()
+    let s = try openForReading(store).stats()
     if json {
       print("{\"path\":\(JSONText.quoted(s.path)),\"format_version\":\(s.formatVersion),\"created_by\":\(JSONText.quoted(s.createdBy)),"
         + "\"documents\":\(s.documents),\"file_bytes\":\(s.fileBytes),\"map_bytes\":\(s.mapBytes),"
@@ -235,7 +250,7 @@ struct DeleteCommand: ParsableCommand {
   }
 
   func run() throws {
-    let opened = try Store.open(at: store, creating: false)
+    let opened = try openForReading(store)  // read-only when the directory is: then a write is a clear error
     if let filter {
       let n = try opened.delete(where: try MetadataFilter.parse(filter))
       print(json ? "{\"deleted\":\(n)}" : "deleted \(n) documents")
@@ -256,7 +271,7 @@ struct ExportCommand: ParsableCommand {
   var filter: String?
 
   func run() throws {
-    let opened = try Store.open(at: store, creating: false)
+    let opened = try openForReading(store)  // read-only when the directory is: then a write is a clear error
     let documents = try filter.map { try opened.documents(where: try MetadataFilter.parse($0)) } ?? opened.documents()
     for d in documents {
       let metadata = d.metadataJSON.map { ",\"metadata\":\($0)" } ?? ""
@@ -281,7 +296,7 @@ struct CompactCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let opened = try Store.open(at: store, creating: false)
+    let opened = try openForReading(store)  // read-only when the directory is: then a write is a clear error
     let keys = try space.map { text -> [SpaceKey] in
       guard let key = SpaceKey(parsing: text) else { throw ValidationError("not a space key: \(text)") }
       return [key]

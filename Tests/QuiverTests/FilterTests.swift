@@ -245,6 +245,15 @@ import Testing
                                     ("{\"bucket\":{\"$in\":[1,2,3,4,5,6,7,8,9,10]}}", 200), ("{\"bucket\":7}", 20)] {
         let filter = try MetadataFilter.parse(filterText)
         #expect(try store.count(where: filter) == passing)
+        // A prepared set (evaluated once, reused: the row-mask path) answers as the filter does
+        // (evaluated per search: rows tested lazily).
+        let prepared = try store.documentSet(where: filter)
+        let probes = (0..<20).map { qi in centres[qi % 50].map { $0 + Float(rng.nextUnit() - 0.5) * 0.6 } }
+        for index in [Space.Index.hnsw(ef: 64), .exact] {
+          let viaMask = try probes.map { try space.search(vector: $0, k: 10, index: index, allowedDocuments: prepared).map(\.id) }
+          let lazily = try probes.map { try space.search(vector: $0, k: 10, index: index, filter: filter).map(\.id) }
+          #expect(viaMask == lazily, "\(filterText) \(index)")
+        }
         var overlap = 0
         for qi in 0..<40 {
           let q = centres[qi % 50].map { $0 + Float(rng.nextUnit() - 0.5) * 0.6 }

@@ -12,8 +12,8 @@ public enum HNSWFileError: Error, Equatable, Sendable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .unreadable(let path, let errno): "cannot read HNSW graph \(path) (errno \(errno))"
-    case .unwritable(let path, let errno): "cannot write HNSW graph \(path) (errno \(errno))"
+    case .unreadable(let path, let errno): "cannot read HNSW graph \(path): \(String(cString: strerror(errno)))"
+    case .unwritable(let path, let errno): "cannot write HNSW graph \(path): \(String(cString: strerror(errno)))"
     case .invalid(let path, let reason): "invalid HNSW graph \(path): \(reason)"
     }
   }
@@ -51,6 +51,7 @@ extension HNSWGraph {
     let checksum = tail.bytes.withUnsafeBytes { XXH3_64bits($0.baseAddress, $0.count) }
     header.u64(UInt64(tail.bytes.count))
     header.u64(checksum)
+    header.u64(layout)
     header.raw(repeatElement(0, count: Self.headerBytes - header.bytes.count))
 
     let temporary = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
@@ -114,6 +115,7 @@ extension HNSWGraph {
     let recordBytes = Int(try r.u64())
     let tailLength = Int(try r.u64())
     let checksum = try r.u64()
+    let layout = try r.u64()
     let parameters = Parameters(M: m, efConstruction: efConstruction, walk: walk)
     guard dimension > 0, dimension <= 1 << 16, m > 1, m <= 1024, count >= 0, count < 1 << 32, tailLength >= 0,
       recordBytes == HNSWNodeStorage.recordLayout(dimension: dimension, M: m, walk: walk).recordBytes
@@ -148,7 +150,9 @@ extension HNSWGraph {
     }
     let storage = HNSWNodeStorage(dimension: dimension, M: m, walk: walk, file: file, recordsOffset: headerBytes, count: count,
                                   levels: levels, upper: upper)
-    return HNSWGraph(metric: metric, parameters: parameters, storage: storage, count: count, entryPoint: entryPoint,
-                     maxLevel: count == 0 ? -1 : maxLevel, rng: SplitMix64(seed: rngState), levels: levels, deleted: deleted)
+    let graph = HNSWGraph(metric: metric, parameters: parameters, storage: storage, count: count, entryPoint: entryPoint,
+                          maxLevel: count == 0 ? -1 : maxLevel, rng: SplitMix64(seed: rngState), levels: levels, deleted: deleted)
+    graph.layout = layout
+    return graph
   }
 }

@@ -50,6 +50,9 @@ public final class HNSWGraph: @unchecked Sendable {
   public internal(set) var count = 0
   public internal(set) var entryPoint: UInt32 = 0
   public internal(set) var maxLevel = -1
+  /// What the node numbers refer to, recorded in the file: a store sets its space's compaction
+  /// generation, so that a graph of rows renumbered since is never used (0: unrecorded).
+  public var layout: UInt64 = 0
 
   /// Every raw buffer of the graph (records, f32 vectors, upper lists), in one handle.
   var storage: HNSWNodeStorage
@@ -296,14 +299,14 @@ public final class HNSWGraph: @unchecked Sendable {
     }
   }
 
-  private func setLinks(_ n: UInt32, _ level: Int, _ ids: [UInt32]) {
+  func setLinks(_ n: UInt32, _ level: Int, _ ids: [UInt32]) {
     let list = level == 0 ? storage.record(n) : storage.upperList(n, level)
     assert(ids.count <= (level == 0 ? parameters.M0 : parameters.M), "link list over its bound")
     list[0] = UInt32(ids.count)
     for (i, id) in ids.enumerated() { list[1 + i] = id }
   }
 
-  private func currentLinks(_ n: UInt32, _ level: Int) -> [UInt32] {
+  func currentLinks(_ n: UInt32, _ level: Int) -> [UInt32] {
     var out: [UInt32] = []
     forEachLink(n, level) { out.append($0) }
     return out

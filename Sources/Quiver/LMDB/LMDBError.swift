@@ -118,8 +118,17 @@ public enum LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// LMDB's own message for the code (`mdb_strerror`, which falls back to `strerror`).
+  /// For the failures a user can act on, what happened and what to do.
   public var description: String {
-    "LMDB error \(code): " + String(cString: mdb_strerror(code))
+    let base = "LMDB error \(code): " + String(cString: mdb_strerror(code))
+    switch self {
+    case .mapFull: return base + " — the store reached its map size limit; nothing of the failed write was committed (raise the limit, e.g. quiver ingest --max-map-mib, and resume)"
+    case .system(ENOSPC): return base + " — the disk is full; nothing of the failed write was committed (free space and resume)"
+    // LMDB reports a short write (what a full disk gives mid-page) as EIO.
+    case .system(EIO): return base + " — a write failed (a full disk, or a failing device); nothing of the failed write was committed (check free space and resume)"
+    case .system(EACCES), .system(EROFS): return base + " — the store's files cannot be written (a read-only directory or replica opens for queries only)"
+    default: return base
+    }
   }
 
   /// Throws the error for `code` unless it is `MDB_SUCCESS`.

@@ -12,6 +12,10 @@ public struct LMDBTransaction {
 
   /// Opens (or creates, with `.create`, in a write transaction) a named database, or the main
   /// database when `name` is `nil`.
+  /// The snapshot's transaction id (`mdb_txn_id`): every committed write transaction has a larger
+  /// one, so two reads with the same id saw the same data.
+  public var id: Int { Int(mdb_txn_id(handle)) }
+
   public func openDatabase(named name: String?, flags: LMDBDatabase.Flags = []) throws -> LMDBDatabase {
     var dbi = MDB_dbi()
     try LMDBError.check(mdb_dbi_open(handle, name, flags.rawValue, &dbi))

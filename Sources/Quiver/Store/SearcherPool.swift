@@ -29,6 +29,8 @@ struct GraphState {
   var unsaved = false
   var syncedRows: UInt64 = 0
   var syncedLive: UInt64 = 0
+  /// The space's row layout (compaction generation) the graph's nodes are numbered in.
+  var syncedLayout: UInt64 = 0
   /// Each graph node's (row's) document number, for filtered walks (empty for a format 1 store
   /// not yet upgraded).
   var rowDocuments: [UInt64] = []

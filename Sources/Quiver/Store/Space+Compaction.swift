@@ -12,6 +12,7 @@ extension Space {
   /// deleted passages, in the same transaction. O(rows + documents + postings); each is rewritten once.
   @discardableResult
   public func compact() throws -> CompactionSummary {
+    try store.requireWritable()
     // Row numbers change: the graph is dropped, and rebuilt at once if the space had one.
     let hadGraph = graphLock.shared { graphState.graph != nil } || fileExists(graphPath)
     defer {
@@ -91,6 +92,7 @@ extension Space {
       for (k, v) in updates { try txn.put(store.docs, key: k, value: v) }
       record.rowCount = UInt64(liveRecords.count)
       record.liveCount = record.rowCount
+      record.layout += 1  // row numbers changed: every graph of the old numbering is stale
       try txn.put(store.spacesDB, key: spaceKeyBytes, value: record.encoded())
       return CompactionSummary(rowsBefore: before, rowsAfter: record.rowCount)
     }

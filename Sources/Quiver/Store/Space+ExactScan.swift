@@ -4,13 +4,13 @@ extension Space {
   /// The exact index: every live row of every chunk, in key order, scored against `query` by the
   /// SIMD kernels straight from the mapped pages (no copy), into a bounded top-k heap.
   ///
-  /// With `allowed`, only rows whose document is in the set are scored (each chunk's row →
-  /// document numbers are read beside its vectors, zero-copy; a chunk with no allowed row costs
-  /// only that test).
+  /// With `allowed`, only rows whose document is in the set are scored: through `mask` (its rows,
+  /// 16 words a chunk) when there is one, else each chunk's row → document numbers read beside its
+  /// vectors, zero-copy; a chunk with no allowed row is not scored.
   ///
   /// Scores: cosine and dot spaces, q·v (cosine rows and query are unit vectors); L2 spaces,
   /// −‖q − v‖²; int8 rows, scale_q · scale_v · Σ qᵢvᵢ with the query quantised the same way.
-  func exactScan(query q: [Float], _ txn: LMDBTransaction, into top: inout TopK, allowed: DocumentSet? = nil) throws {
+  func exactScan(query q: [Float], _ txn: LMDBTransaction, into top: inout TopK, allowed: DocumentSet? = nil, mask: RowMask? = nil) throws {
     let d = dimension
     precondition(q.count == d, "query of \(q.count) dimensions, space of \(d)")
     let rowBytes = elementType.rowBytes(dimension: d)
@@ -18,6 +18,7 @@ extension Space {
     let l2 = metric == .l2
     let int8 = elementType == .int8
     let rowDocuments = try allowed.map { _ in try txn.openDatabase(named: SpaceDatabases(number: number).rowDocuments) }
+    var maskChunk = Self.noRowSkipped
     try q.withUnsafeBufferPointer { qp in
       try qInt8.withUnsafeBufferPointer { qi in
         try txn.withCursor(vectors) { cursor in
@@ -30,7 +31,16 @@ extension Space {
             let n = entry.value.count / rowBytes
             let firstRow = chunk * UInt64(Self.rowsPerChunk)
             var skip = Self.noRowSkipped
-            if let allowed, let rowDocuments {
+            if let mask {
+              let first = Int(chunk) * (Self.rowsPerChunk / 64)
+              var any = false
+              for w in 0..<(Self.rowsPerChunk / 64) {
+                maskChunk[w] = first + w < mask.words.count ? ~mask.words[first + w] : ~0
+                any = any || maskChunk[w] != ~0
+              }
+              if !any { return true }
+              skip = maskChunk
+            } else if let allowed, let rowDocuments {
               guard let numbers = try txn.get(rowDocuments, key: BigEndianKey(chunk)), numbers.count >= n * 8 else {
                 throw StoreError.corruptRecord("row-document chunk \(chunk) of \(key) missing or short")
               }

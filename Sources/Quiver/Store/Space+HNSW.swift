@@ -29,19 +29,22 @@ extension Space {
   }
 
   /// The graph's candidates for q, best first: live rows only, and with `allowed` only rows of
-  /// those documents — tested inside the walk, which passes through the others
+  /// those documents (through `mask` when there is one) — tested inside the walk, which passes through the others
   /// (``HNSWGraph/Searcher/filteredCandidates(_:ef:filter:visitLimit:)``). nil when the walk gave
   /// up (it scored more than `visitLimit` nodes) or found fewer than `needed` rows: the caller then
   /// scans exactly. Searched under the read lock when the graph is in step with the space record,
   /// else after a sync under the write lock. A graph whose search met a damaged link (a damaged
   /// file) is rebuilt from LMDB and searched again.
-  func graphCandidates(_ q: [Float], ef: Int, needed: Int, allowed: DocumentSet?, visitLimit: Int) throws -> [(row: UInt64, score: Float)]? {
+  func graphCandidates(_ q: [Float], ef: Int, needed: Int, allowed: DocumentSet?, mask: RowMask?, visitLimit: Int) throws
+    -> [(row: UInt64, score: Float)]?
+  {
     let counts = try recordCounts()
     // nil: damaged graph; .some(nil): the walk gave up.
     func search(_ graph: HNSWGraph) -> [(row: UInt64, score: Float)]?? {
       let searcher = searchers.searcher(for: graph)
       defer { searchers.recycle(searcher) }
       let found: [(distance: Float, node: UInt32)]? = q.withUnsafeBufferPointer { qp in
+        if let mask { return searcher.filteredCandidates(qp, ef: ef, filter: mask, visitLimit: visitLimit) }
         if let allowed {
           return searcher.filteredCandidates(qp, ef: ef, filter: RowAllowance(rowDocuments: graphState.rowDocuments, documents: allowed),
                                              visitLimit: visitLimit)
@@ -55,7 +58,8 @@ extension Space {
     }
     let fresh: [(row: UInt64, score: Float)]??? = graphLock.shared {
       guard let graph = graphState.graph, graphState.syncedRows == counts.rows, graphState.syncedLive == counts.live,
-        allowed == nil || graphState.rowDocuments.count == graph.count
+        graphState.syncedLayout == counts.layout,
+        allowed == nil || mask != nil || graphState.rowDocuments.count == graph.count
       else {
         return nil
       }
@@ -63,19 +67,20 @@ extension Space {
     }
     if case .some(.some(let found)) = fresh { return found }
     return try graphLock.exclusive {
-      if let found = search(try sync(persist: true).graph) { return found }
+      // A query saves the graph it caught up, best effort: a full disk must not fail a search.
+      if let found = search(try sync(persist: true, saveFailureIsFatal: false).graph) { return found }
       discardGraph()  // damaged: rebuild from LMDB (the file is replaced) and search the new graph
-      let rebuilt = try sync(persist: true).graph
+      let rebuilt = try sync(persist: true, saveFailureIsFatal: false).graph
       guard let found = search(rebuilt) else { throw StoreError.corruptRecord("HNSW graph of \(key) rebuilt with a bad link") }
       return found
     }
   }
 
   /// The space record's row and live counts.
-  private func recordCounts() throws -> (rows: UInt64, live: UInt64) {
+  private func recordCounts() throws -> (rows: UInt64, live: UInt64, layout: UInt64) {
     try store.env.read { txn in
       guard let record = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
-      return (record.rowCount, record.liveCount)
+      return (record.rowCount, record.liveCount, record.layout)
     }
   }
 
@@ -101,110 +106,153 @@ extension Space {
 
   /// Brings the graph up to date with LMDB — open or rebuild it, insert the rows committed since,
   /// mark the rows deleted since — and with `persist` writes its file if memory is ahead of it
-  /// (otherwise only marks it unsaved, for a later persisting call). Call under the exclusive lock.
-  func sync(persist: Bool) throws -> (graph: HNSWGraph, inserted: Int) {
-    let (rowCount, liveCount) = try recordCounts()
-    if let current = graphState.graph, graphState.syncedRows == rowCount, graphState.syncedLive == liveCount {
-      try saveGraph(current, if: persist)
-      return (current, 0)
+  /// (otherwise only marks it unsaved, for a later persisting call). Everything it reads from LMDB
+  /// (the space record, the new rows' vectors and document numbers, the tombstones) comes from one
+  /// snapshot, so a compaction or ingest committed by another process meanwhile is either wholly
+  /// seen or not at all. Call under the exclusive lock.
+  func sync(persist: Bool, saveFailureIsFatal: Bool = true) throws -> (graph: HNSWGraph, inserted: Int) {
+    func save(_ graph: HNSWGraph) throws {
+      do { try saveGraph(graph, if: persist) } catch where !saveFailureIsFatal {}  // stays unsaved: a later write retries
     }
-    let graph = graphState.graph ?? openedOrNewGraph(rows: rowCount)
-    let first = UInt64(graph.count)
-    if first < rowCount { try insertRows(first..<rowCount, into: graph) }
+    let snapshot = try store.env.read { txn -> SyncSnapshot in
+      guard let record = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
+      // Another process compacted the space: the graph in memory numbers rows that moved.
+      if graphState.graph != nil && graphState.syncedLayout != record.layout {
+        searchers.removeAll()
+        graphState = GraphState()
+      }
+      if let current = graphState.graph, graphState.syncedRows == record.rowCount, graphState.syncedLive == record.liveCount {
+        return SyncSnapshot(record: record, graph: current, upToDate: true)
+      }
+      let graph = graphState.graph ?? openedOrNewGraph(rows: record.rowCount, layout: record.layout)
+      var snapshot = SyncSnapshot(record: record, graph: graph, upToDate: false)
+      let first = UInt64(graph.count)
+      if first < record.rowCount { snapshot.vectors = try readRows(first..<record.rowCount, txn) }
+      let known = graphState.graph === graph ? graphState.rowDocuments.count : 0
+      snapshot.rowDocuments = try readRowDocuments(UInt64(known)..<record.rowCount, txn)
+      snapshot.deadRows = try readDeadRows(txn)
+      return snapshot
+    }
+    let graph = snapshot.graph
+    let record = snapshot.record
+    if snapshot.upToDate {
+      try save(graph)
+      return (graph, 0)
+    }
+    graph.layout = record.layout
+    let first = graph.count
+    if !snapshot.vectors.isEmpty {
+      snapshot.vectors.withUnsafeBufferPointer { p in graph.insert(contentsOf: p, threads: Self.graphThreads) }
+    }
     if graphState.graph !== graph { graphState.rowDocuments = [] }
-    try loadRowDocuments(upTo: graph.count)
-    let changedDeletes = try applyTombstones(to: graph)
-    let inserted = Int(rowCount - UInt64(first))
+    if let numbers = snapshot.rowDocuments { graphState.rowDocuments += numbers } else { graphState.rowDocuments = [] }
+    var changedDeletes = false
+    for row in snapshot.deadRows where row < UInt64(graph.count) && !graph.isDeleted(UInt32(row)) {
+      graph.markDeleted(UInt32(row))
+      changedDeletes = true
+    }
+    let inserted = graph.count - first
     if inserted > 0 || changedDeletes || graphState.graph == nil && !fileExists(graphPath) { graphState.unsaved = true }
     if graphState.graph !== graph { searchers.removeAll() }
     graphState.graph = graph
-    graphState.syncedRows = rowCount
-    graphState.syncedLive = liveCount
-    try saveGraph(graph, if: persist)
+    graphState.syncedRows = record.rowCount
+    graphState.syncedLive = record.liveCount
+    graphState.syncedLayout = record.layout
+    try save(graph)
     return (graph, inserted)
   }
 
-  /// The graph file when it fits this space (dimension, metric, no more nodes than rows), else a
-  /// new, empty graph (the file is replaced when it is next saved).
-  private func openedOrNewGraph(rows: UInt64) -> HNSWGraph {
+  /// What one read snapshot says a graph sync must do.
+  private struct SyncSnapshot {
+    let record: SpaceRecord
+    let graph: HNSWGraph
+    let upToDate: Bool
+    /// The rows the graph lacks, as f32, row-major.
+    var vectors: [Float] = []
+    /// Document numbers of the rows past those the graph state knows (nil: a format 1 store).
+    var rowDocuments: [UInt64]? = []
+    var deadRows: [UInt64] = []
+  }
+
+  /// The graph file when it fits this space (dimension, metric, row layout, no more nodes than
+  /// rows), else a new, empty graph (the file is replaced when it is next saved).
+  private func openedOrNewGraph(rows: UInt64, layout: UInt64) -> HNSWGraph {
     if let opened = try? HNSWGraph.open(path: graphPath), opened.dimension == dimension, opened.metric == metric,
-      UInt64(opened.count) <= rows
+      UInt64(opened.count) <= rows, opened.layout == layout
     {
       return opened
     }
     return HNSWGraph(dimension: dimension, metric: metric, parameters: Self.graphParameters, capacity: Int(rows))
   }
 
-  /// Copies rows `range` out of the map (as f32), then inserts them outside the transaction.
-  private func insertRows(_ range: Range<UInt64>, into graph: HNSWGraph) throws {
+  /// Rows `range` copied out of the map as f32.
+  private func readRows(_ range: Range<UInt64>, _ txn: LMDBTransaction) throws -> [Float] {
     let d = dimension
     let rowBytes = elementType.rowBytes(dimension: d)
     let codec = RowCodec(elementType: elementType, dimension: d)
     var pending: [Float] = []
     pending.reserveCapacity(range.count * d)
-    try store.env.read { txn in
-      var row = range.lowerBound
-      while row < range.upperBound {
-        let chunk = row / UInt64(Self.rowsPerChunk)
-        guard let value = try txn.get(vectors, key: BigEndianKey(chunk)) else { throw StoreError.corruptRecord("chunk \(chunk) missing") }
-        let inChunk = value.count / rowBytes
-        var i = Int(row % UInt64(Self.rowsPerChunk))
-        while i < inChunk && row < range.upperBound {
-          codec.decode(value.baseAddress! + i * rowBytes, appendingTo: &pending)
-          i += 1
-          row += 1
-        }
+    var row = range.lowerBound
+    while row < range.upperBound {
+      let chunk = row / UInt64(Self.rowsPerChunk)
+      guard let value = try txn.get(vectors, key: BigEndianKey(chunk)) else { throw StoreError.corruptRecord("chunk \(chunk) missing") }
+      let inChunk = value.count / rowBytes
+      var i = Int(row % UInt64(Self.rowsPerChunk))
+      guard i < inChunk else { throw StoreError.corruptRecord("chunk \(chunk) ends before row \(row)") }
+      while i < inChunk && row < range.upperBound {
+        codec.decode(value.baseAddress! + i * rowBytes, appendingTo: &pending)
+        i += 1
+        row += 1
       }
     }
-    pending.withUnsafeBufferPointer { p in graph.insert(contentsOf: p, threads: Self.graphThreads) }
+    return pending
   }
 
-  /// Extends `graphState.rowDocuments` to rows `0..<count` from the space's row → document
-  /// numbers (left empty in a format 1 store, which has none until upgraded).
-  private func loadRowDocuments(upTo count: Int) throws {
-    var numbers = graphState.rowDocuments
-    guard numbers.count < count else { return }
-    try store.env.read { txn in
-      guard let db = try? txn.openDatabase(named: SpaceDatabases(number: number).rowDocuments) else { return }
-      numbers.reserveCapacity(count)
-      while numbers.count < count {
-        let chunk = UInt64(numbers.count / Self.rowsPerChunk)
-        guard let bytes = try txn.get(db, key: BigEndianKey(chunk)) else { throw StoreError.corruptRecord("row-document chunk \(chunk) missing") }
-        var i = numbers.count % Self.rowsPerChunk
-        while i < bytes.count / 8 && numbers.count < count {
-          numbers.append(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
-          i += 1
-        }
-        if i < Self.rowsPerChunk && numbers.count < count { throw StoreError.corruptRecord("row-document chunk \(chunk) short") }
+  /// The document numbers of rows `range` (nil in a format 1 store, which has none until upgraded).
+  private func readRowDocuments(_ range: Range<UInt64>, _ txn: LMDBTransaction) throws -> [UInt64]? {
+    guard let db = try? txn.openDatabase(named: SpaceDatabases(number: number).rowDocuments) else { return nil }
+    var numbers: [UInt64] = []
+    numbers.reserveCapacity(range.count)
+    var row = range.lowerBound
+    while row < range.upperBound {
+      let chunk = row / UInt64(Self.rowsPerChunk)
+      guard let bytes = try txn.get(db, key: BigEndianKey(chunk)) else { throw StoreError.corruptRecord("row-document chunk \(chunk) missing") }
+      var i = Int(row % UInt64(Self.rowsPerChunk))
+      guard i < bytes.count / 8 else { throw StoreError.corruptRecord("row-document chunk \(chunk) ends before row \(row)") }
+      while i < bytes.count / 8 && row < range.upperBound {
+        numbers.append(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+        i += 1
+        row += 1
       }
     }
-    graphState.rowDocuments = numbers
+    return numbers
   }
 
-  /// Marks every dead row deleted in the graph too; returns whether any was not yet.
-  private func applyTombstones(to graph: HNSWGraph) throws -> Bool {
-    var changed = false
-    try store.env.read { txn in
-      try txn.withCursor(dead) { cursor in
-        try cursor.forEach { entry in
-          guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
-          DeadRows.forEach(in: entry.value) { i in
-            let row = chunk * UInt64(Self.rowsPerChunk) + UInt64(i)
-            if row < UInt64(graph.count), !graph.isDeleted(UInt32(row)) {
-              graph.markDeleted(UInt32(row))
-              changed = true
-            }
-          }
-          return true
-        }
+  /// Every tombstoned row.
+  private func readDeadRows(_ txn: LMDBTransaction) throws -> [UInt64] {
+    var rows: [UInt64] = []
+    try txn.withCursor(dead) { cursor in
+      try cursor.forEach { entry in
+        guard let chunk = BigEndianKey(bytes: entry.key)?.value else { throw StoreError.corruptRecord("chunk key") }
+        DeadRows.forEach(in: entry.value) { i in rows.append(chunk * UInt64(Self.rowsPerChunk) + UInt64(i)) }
+        return true
       }
     }
-    return changed
+    return rows
   }
 
-  /// Writes the graph file when `persist` and memory is ahead of it.
+  /// Writes the graph file when `persist` and memory is ahead of it (never in a read-only store),
+  /// under an exclusive `flock` of `space.<n>.hnsw.lock`, so that processes sharing the store write
+  /// the file one at a time (each through its own temporary name, renamed over the file).
   private func saveGraph(_ graph: HNSWGraph, if persist: Bool) throws {
-    guard persist && graphState.unsaved else { return }
+    guard persist && graphState.unsaved && !store.isReadOnly else { return }
+    let lock = open(graphPath + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+    guard lock >= 0 else { throw HNSWFileError.unwritable(path: graphPath + ".lock", errno: errno) }
+    defer { close(lock) }  // closing releases the lock
+    while flock(lock, LOCK_EX) != 0 {
+      guard errno == EINTR else { throw HNSWFileError.unwritable(path: graphPath + ".lock", errno: errno) }
+    }
+    graph.reconnectUnreachable()  // no node the file holds is out of a search's reach
     try graph.write(to: graphPath)
     graphState.unsaved = false
   }

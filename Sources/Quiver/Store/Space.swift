@@ -28,6 +28,8 @@ public final class Space: @unchecked Sendable {
   var graphState = GraphState()
   /// Searchers over the current graph.
   let searchers = SearcherPool()
+  /// The last row mask made for a filter (``RowMask``).
+  let rowMasks = Mutex(RowMaskCache())
 
   init(store: Store, number: UInt32, key: SpaceKey, metric: Metric, elementType: ElementType) throws {
     self.store = store
@@ -92,6 +94,7 @@ public final class Space: @unchecked Sendable {
     updatingGraph: Bool = true, persistingGraph: Bool = true, indexingLexically: Bool = true,
     progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
+    try store.requireWritable()
     let configuration = try embeddingConfiguration(of: model)
     for d in documents { try d.validate() }
     let tokenizing = indexingLexically ? model as? any LexicalTokenizer : nil
@@ -124,6 +127,7 @@ public final class Space: @unchecked Sendable {
   @discardableResult
   public func ingest(_ documents: [Document], vectors: [Float], lexicalTokenizer: (any LexicalTokenizer)? = nil,
                      updatingGraph: Bool = true) throws -> IngestSummary {
+    try store.requireWritable()
     guard vectors.count == documents.count * dimension else {
       throw StoreError.wrongDimension(expected: dimension, actual: documents.isEmpty ? vectors.count : vectors.count / documents.count)
     }
@@ -360,23 +364,23 @@ public final class Space: @unchecked Sendable {
   /// less than the walk (``prefersExactScan(passingRows:rows:ef:)``), and the walk falls back to the
   /// scan when it has scored more nodes than pass (Lucene's rule) or found too few.
   func vectorCandidates(_ q: [Float], count: Int, index: Index, allowed: DocumentSet? = nil) throws -> [(row: UInt64, score: Float)] {
+    let plan = try searchPlan(allowed)
     func exact() throws -> [(row: UInt64, score: Float)] {
       try store.env.read { txn in
         var top = TopK(k: count)
-        try exactScan(query: q, txn, into: &top, allowed: allowed)
+        try exactScan(query: q, txn, into: &top, allowed: allowed, mask: plan.mask)
         return top.sorted()
       }
     }
     guard case .hnsw(let ef) = index else { return try exact() }
     let breadth = max(ef, count)
-    let passing = try estimatedPassingRows(allowed)
     // A space without deletes, unfiltered: the plain walk.
-    guard allowed != nil || passing.rows < passing.all else {
-      return try graphCandidates(q, ef: breadth, needed: 0, allowed: nil, visitLimit: .max) ?? exact()
+    guard allowed != nil || plan.passing < plan.rows else {
+      return try graphCandidates(q, ef: breadth, needed: 0, allowed: nil, mask: nil, visitLimit: .max) ?? exact()
     }
-    if Self.prefersExactScan(passingRows: passing.rows, rows: passing.all, ef: breadth) { return try exact() }
-    let limit = Int(min(passing.rows + 2000, UInt64(Int.max)))
-    return try graphCandidates(q, ef: breadth, needed: count, allowed: allowed, visitLimit: limit) ?? exact()
+    if Self.prefersExactScan(passingRows: plan.passing, rows: plan.rows, ef: breadth) { return try exact() }
+    let limit = Int(min(plan.passing + 2000, UInt64(Int.max)))
+    return try graphCandidates(q, ef: breadth, needed: count, allowed: allowed, mask: plan.mask, visitLimit: limit) ?? exact()
   }
 
   /// Whether a search whose filter (and tombstones) let `passingRows` of a space's `rows` through
@@ -394,15 +398,16 @@ public final class Space: @unchecked Sendable {
   }
 
   /// How many of the space's rows pass `allowed` and are live (for a filter, estimated as the
-  /// share of the store's documents it holds: exact when each document has as many passages), and
-  /// all its rows (dead ones too: the walk passes through them).
-  private func estimatedPassingRows(_ allowed: DocumentSet?) throws -> (rows: UInt64, all: UInt64) {
+  /// share of the store's documents it holds: exact when each document has as many passages), all
+  /// its rows (dead ones too: the walk passes through them), and the row mask of `allowed` when one
+  /// is cached or due (``rowMask(for:rows:_:)``).
+  private func searchPlan(_ allowed: DocumentSet?) throws -> (passing: UInt64, rows: UInt64, mask: RowMask?) {
     try store.env.read { txn in
       guard let r = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
-      guard let allowed else { return (r.liveCount, r.rowCount) }
+      guard let allowed else { return (r.liveCount, r.rowCount, nil) }
       let documents = UInt64(max(1, try txn.count(store.docs)))
       let share = Double(allowed.count) / Double(documents)
-      return (UInt64((Double(r.liveCount) * share).rounded(.up)), r.rowCount)
+      return (UInt64((Double(r.liveCount) * share).rounded(.up)), r.rowCount, try rowMask(for: allowed, rows: r.rowCount, txn))
     }
   }
 

@@ -18,6 +18,9 @@ struct SpaceRecord: Equatable {
   /// The number of the lexical index (``LexiconRecord``) of the tokenizer that indexes this space's
   /// documents; 0: none.
   var lexicon: UInt32 = 0
+  /// Compactions that renumbered the rows (a graph of another generation is rebuilt). Trailing, so
+  /// records written before it read 0.
+  var layout: UInt64 = 0
 
   func encoded() -> [UInt8] {
     var w = ByteWriter()
@@ -36,6 +39,7 @@ struct SpaceRecord: Equatable {
     w.u32(UInt32(path.count))
     w.raw(path)
     w.u32(lexicon)
+    w.u64(layout)
     return w.bytes
   }
 
@@ -66,6 +70,7 @@ struct SpaceRecord: Equatable {
     if version >= 2 {
       modelPath = try r.string(Int(try r.u32()))
       lexicon = try r.u32()
+      if r.remaining >= 8 { layout = try r.u64() }
     }
   }
 }

@@ -6,7 +6,9 @@ extension Store {
     guard let db = currentDatabasesIfPresent?.metadataIndex else { throw StoreError.corruptRecord("metadata index missing") }
     var evaluator = MetadataFilterEvaluator(index: try metadataIndex(db, txn), documents: docs,
                                             capacity: Int(try nextDocumentNumber(txn)), txn)
-    return try evaluator.documents(matching: filter)
+    var set = try evaluator.documents(matching: filter)
+    set.seal()
+    return set
   }
 
   /// The next document number (every document's number is below it).
@@ -52,6 +54,7 @@ extension Store {
   /// - Returns: how many were deleted.
   @discardableResult
   public func delete(where filter: MetadataFilter) throws -> Int {
+    try requireWritable()
     let current = try currentDatabases()
     return try env.write { txn in
       let index = try metadataIndex(current.metadataIndex!, txn)
@@ -112,6 +115,7 @@ extension Store {
     guard !path.isEmpty, path.utf8.count <= MetadataIndex.maximumPathBytes else {
       throw StoreError.invalidArgument("a field path is 1…\(MetadataIndex.maximumPathBytes) bytes")
     }
+    try requireWritable()
     let current = try currentDatabases()
     try env.write { txn in
       var list = try unindexedFields(txn)

@@ -30,6 +30,8 @@ public final class Store: @unchecked Sendable {
 
   /// The store's directory.
   public let path: String
+  /// Opened for reading only (``open(at:creating:readOnly:maximumMapBytes:)``).
+  public let isReadOnly: Bool
   let env: LMDBEnvironment
   let meta: LMDBDatabase
   let spacesDB: LMDBDatabase
@@ -49,8 +51,9 @@ public final class Store: @unchecked Sendable {
   }
 
   private init(path: String, env: LMDBEnvironment, meta: LMDBDatabase, spaces: LMDBDatabase, docs: LMDBDatabase,
-               current: CurrentDatabases?) {
+               current: CurrentDatabases?, readOnly: Bool) {
     self.path = path
+    self.isReadOnly = readOnly
     self.env = env
     self.meta = meta
     self.spacesDB = spaces
@@ -65,11 +68,20 @@ public final class Store: @unchecked Sendable {
   ///   ``StoreError/unsupportedFormatVersion(found:supported:)`` for a store of another format
   ///   (nothing is read or written), ``StoreError/notAStore(path:)`` for an LMDB environment that
   ///   is not a store, ``LMDBError`` for LMDB failures.
-  public static func open(at path: String, creating: Bool = true) throws -> Store {
-    if !creating && access(path + "/data.mdb", F_OK) != 0 { throw StoreError.noStore(path: path) }
+  ///   `readOnly` opens the store for reading only (a replica, a read-only directory): it must
+  ///   exist, nothing is written (graphs are caught up in memory only), and every write is
+  ///   ``StoreError/readOnly(path:)``. `maximumMapBytes` caps the map (and so the store's size):
+  ///   a write beyond it fails with `LMDBError.mapFull` and commits nothing.
+  public static func open(at path: String, creating: Bool = true, readOnly: Bool = false, maximumMapBytes: Int? = nil) throws -> Store {
+    if (!creating || readOnly) && access(path + "/data.mdb", F_OK) != 0 { throw StoreError.noStore(path: path) }
     var options = LMDBEnvironment.Options()
     options.maxDatabases = 256
     options.mapSize = 64 << 20
+    if let maximumMapBytes {
+      options.maxMapSize = max(maximumMapBytes, 1 << 20)
+      options.mapSize = min(options.mapSize, options.maxMapSize)
+    }
+    options.readOnly = readOnly
     let env = try LMDBEnvironment(path: path, options: options)
     // Check before creating anything: a foreign or newer store must stay untouched.
     let existing: (hasMeta: Bool, version: UInt32?, entries: Int) = try env.read { txn in
@@ -83,6 +95,7 @@ public final class Store: @unchecked Sendable {
       throw StoreError.unsupportedFormatVersion(found: version, supported: formatVersion)
     }
     if existing.version == nil && existing.entries > 0 { throw StoreError.notAStore(path: path) }
+    if readOnly && existing.version == nil { throw StoreError.noStore(path: path) }
     if let version = existing.version {  // an existing store: open its databases without writing
       return try env.read { txn in
         let current = version >= 2
@@ -90,7 +103,7 @@ public final class Store: @unchecked Sendable {
                              metadataIndex: try? txn.openDatabase(named: MetadataIndex.databaseName))
           : nil
         return Store(path: path, env: env, meta: try txn.openDatabase(named: "meta"), spaces: try txn.openDatabase(named: "spaces"),
-                     docs: try txn.openDatabase(named: "docs"), current: current)
+                     docs: try txn.openDatabase(named: "docs"), current: current, readOnly: readOnly)
       }
     }
     return try env.write { txn in
@@ -104,7 +117,7 @@ public final class Store: @unchecked Sendable {
       w.u32(formatVersion)
       try txn.put(meta, key: "format_version", value: w.bytes)
       try txn.put(meta, key: "created_by", value: Array(createdBy.utf8))
-      return Store(path: path, env: env, meta: meta, spaces: spaces, docs: docs, current: current)
+      return Store(path: path, env: env, meta: meta, spaces: spaces, docs: docs, current: current, readOnly: false)
     }
   }
 
@@ -112,8 +125,15 @@ public final class Store: @unchecked Sendable {
   /// path calls this before its write transaction.
   func currentDatabases() throws -> CurrentDatabases {
     if let c = current.withLock({ $0 }), c.metadataIndex != nil { return c }
+    try requireWritable()
     try upgrade()
     return current.withLock { $0! }
+  }
+
+  /// Throws ``StoreError/readOnly(path:)`` for a store opened read-only: every write path calls
+  /// this before its write transaction.
+  func requireWritable() throws {
+    if isReadOnly { throw StoreError.readOnly(path: path) }
   }
 
   /// The format 2 databases if the store has them (nil: a format 1 store not yet written).
@@ -261,6 +281,7 @@ public final class Store: @unchecked Sendable {
   /// - Throws: ``StoreError/unsupportedElementType(metric:element:)`` for int8 with L2;
   ///   ``StoreError/spaceMismatch(_:)`` when the space exists with another metric or element type.
   public func openOrCreateSpace(_ key: SpaceKey, metric: Metric = .cosine, elementType: ElementType = .float32) throws -> Space {
+    if isReadOnly { return try space(key) }
     if elementType == .int8 && metric == .l2 {
       throw StoreError.unsupportedElementType(metric: metric.name, element: elementType.name)
     }
@@ -332,6 +353,7 @@ public final class Store: @unchecked Sendable {
   /// - Returns: how many of `ids` existed.
   @discardableResult
   public func delete(ids: [String]) throws -> Int {
+    try requireWritable()
     let current = try currentDatabases()
     return try env.write { txn in
       let index = try metadataIndex(current.metadataIndex!, txn)

@@ -24,6 +24,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case tokenizerMismatch(expected: String, actual: String)
   /// An argument out of its range (k < 1, …).
   case invalidArgument(String)
+  /// A write to a store opened read-only.
+  case readOnly(path: String)
 
   public var description: String {
     switch self {
@@ -42,6 +44,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case .tokenizerMismatch(let expected, let actual):
       "the space's lexical index uses tokenizer \(expected), not \(actual): query with the model it was built with"
     case .invalidArgument(let what): what
+    case .readOnly(let path): "the store at \(path) is open read-only (a replica or a read-only directory): writes are refused"
     }
   }
 }
