@@ -7,7 +7,7 @@ SWIFT ?= swift
 APT_PACKAGES := liblmdb-dev libsentencepiece-dev libxxhash-dev sentencepiece
 QUIVER := .build/release/quiver
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench clean crash-test fuzz test-asan test-tsan
 
 deps:
 	@missing=""; \
@@ -27,8 +27,45 @@ build: deps
 # is built first because CrashSafetyTests kills a real `quiver ingest` process.
 test: deps
 	$(SWIFT) build -c release --product quiver
+	$(SWIFT) build -c release --product quiver-fuzz
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+
+# The long crash test: 50 seeded SIGKILLs of ingest, delete and compact (make test runs 6), then a
+# resume that must leave exactly the corpus (docs/reliability.md). QUIVER_CRASH_SEED picks the run.
+crash-test: deps
+	$(SWIFT) build -c release --product quiver
+	$(SWIFT) build -c release --product quiver-fuzz
+	$(SWIFT) build -c release --build-tests
+	QUIVER_CRASH_KILLS=$${QUIVER_CRASH_KILLS:-50} $(SWIFT) test -c release --skip-build --filter 'FaultTests/randomKills'
+
+# libFuzzer over every parser a hostile file reaches (Tests/Fuzz/README.md): FUZZ_SECONDS each
+# (600 by default), corpora grown in .build-fuzz/corpus, seeds from Tests/Fuzz; a crash stops the
+# run and leaves its input as .build-fuzz/<target>-crash-…
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= model sentencepiece json vectors graph
+fuzz: deps
+	$(SWIFT) build -c release --product quiver-fuzz --build-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DQUIVER_FUZZ
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t && \
+	  QUIVER_FUZZ_TARGET=$$t .build-fuzz/release/quiver-fuzz .build-fuzz/corpus/$$t Tests/Fuzz/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -artifact_prefix=.build-fuzz/$$t- -print_final_stats=1 || exit 1; \
+	done
+
+# The whole suite under AddressSanitizer and under ThreadSanitizer (each in its own build folder).
+# The two allocation-counting tests are left out there (the malloc interposer and the sanitizer's
+# allocator collide; CAllocationCounter compiles without it and they are disabled).
+test-asan: deps
+	$(SWIFT) build -c release --build-path .build-asan --sanitize=address --product quiver
+	$(SWIFT) build -c release --build-path .build-asan --sanitize=address --product quiver-fuzz
+	$(SWIFT) build -c release --build-path .build-asan --sanitize=address --build-tests
+	QUIVER_BINARY_DIR=.build-asan/release $(SWIFT) test -c release --build-path .build-asan --sanitize=address --skip-build
+
+test-tsan: deps
+	$(SWIFT) build -c release --build-path .build-tsan --sanitize=thread --product quiver
+	$(SWIFT) build -c release --build-path .build-tsan --sanitize=thread --product quiver-fuzz
+	$(SWIFT) build -c release --build-path .build-tsan --sanitize=thread --build-tests
+	QUIVER_BINARY_DIR=.build-tsan/release $(SWIFT) test -c release --build-path .build-tsan --sanitize=thread --skip-build
 
 DEMO_STORE := .build/demo-store
 

@@ -63,6 +63,9 @@ let package = Package(
       ],
       swiftSettings: cpuTuning
     ),
+    // Fuzz harnesses (Tests/Fuzz/README.md): built with -sanitize=fuzzer -DQUIVER_FUZZ for
+    // libFuzzer; otherwise a replayer that runs saved inputs through the same harnesses.
+    .executableTarget(name: "quiver-fuzz", dependencies: ["Quiver"]),
     .testTarget(name: "QuiverKernelsTests", dependencies: ["QuiverKernels"]),
     .testTarget(name: "QuiverTests", dependencies: ["Quiver", "CAllocationCounter"]),
   ],

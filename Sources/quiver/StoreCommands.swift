@@ -284,7 +284,8 @@ func monotonicSeconds() -> Double { Double(MonotonicClock.nanoseconds()) / 1e9 }
 
 struct CompactCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "compact", abstract: "Drop deleted rows from a space's exact index (all spaces by default).")
+    commandName: "compact",
+    abstract: "Drop deleted rows from a space's indexes (all spaces by default); --rewrite then shrinks data.mdb itself.")
 
   @Option(help: "The store directory.")
   var store: String
@@ -292,24 +293,34 @@ struct CompactCommand: ParsableCommand {
   @Option(help: "Only this space.")
   var space: String?
 
+  @Flag(help: "Then rewrite data.mdb compactly (LMDB never shrinks its file): only when no other process has the store open.")
+  var rewrite = false
+
   @Flag(help: "Print one JSON object.")
   var json = false
 
   func run() throws {
-    let opened = try openForReading(store)  // read-only when the directory is: then a write is a clear error
-    let keys = try space.map { text -> [SpaceKey] in
-      guard let key = SpaceKey(parsing: text) else { throw ValidationError("not a space key: \(text)") }
-      return [key]
-    } ?? opened.spaces().map(\.key)
     var results: [String] = []
-    for key in keys {
-      let summary = try opened.space(key).compact()
-      if json {
-        results.append("{\"space\":\(JSONText.quoted(key.description)),\"rows_before\":\(summary.rowsBefore),\"rows_after\":\(summary.rowsAfter)}")
-      } else {
-        print("\(key): \(summary.rowsBefore) rows → \(summary.rowsAfter)")
+    do {
+      let opened = try openForReading(store)  // read-only when the directory is: then a write is a clear error
+      let keys = try space.map { text -> [SpaceKey] in
+        guard let key = SpaceKey(parsing: text) else { throw ValidationError("not a space key: \(text)") }
+        return [key]
+      } ?? opened.spaces().map(\.key)
+      for key in keys {
+        let summary = try opened.space(key).compact()
+        if json {
+          results.append("{\"space\":\(JSONText.quoted(key.description)),\"rows_before\":\(summary.rowsBefore),\"rows_after\":\(summary.rowsAfter)}")
+        } else {
+          print("\(key): \(summary.rowsBefore) rows → \(summary.rowsAfter)")
+        }
       }
+    }  // the store is closed here: a rewrite needs it alone
+    var rewritten = ""
+    if rewrite {
+      let (before, after) = try Store.rewrite(at: store)
+      if json { rewritten = ",\"bytes_before\":\(before),\"bytes_after\":\(after)" } else { print("data.mdb: \(before) bytes → \(after)") }
     }
-    if json { print("{\"spaces\":[" + results.joined(separator: ",") + "]}") }
+    if json { print("{\"spaces\":[" + results.joined(separator: ",") + "]\(rewritten)}") }
   }
 }

@@ -216,6 +216,31 @@ import Testing
     }
   }
 
+  /// LMDB never shrinks `data.mdb`: after deleting most of a store and compacting, the rewrite
+  /// (a compacting copy renamed over the file) makes the file smaller, keeps every document, and is
+  /// refused while another handle has the store open.
+  @Test func aCompactingRewriteShrinksTheFileAndNeedsTheStoreAlone() throws {
+    try withTemporaryDirectory { dir in
+      try Self.write(try Self.corpusLines(1500), to: dir + "/docs.jsonl")
+      let store = dir + "/store"
+      #expect(try CommandLineTests.quiver(["ingest", "--store", store, dir + "/docs.jsonl"]).status == 0)
+      #expect(try CommandLineTests.quiver(["delete", "--store", store, "--where", #"{"installed_size": {"$gte": 60}}"#]).status == 0)
+      do {
+        let open = try Store.open(at: store, creating: false)
+        #expect(throws: StoreError.busy(path: store, operation: "a compacting rewrite")) { try Store.rewrite(at: store) }
+        #expect(try open.check().problems.isEmpty)
+      }
+      let run = try CommandLineTests.quiver(["compact", "--store", store, "--rewrite", "--json"])
+      #expect(run.status == 0, "\(run.error)")
+      let result = try CommandLineTests.object(run.output)
+      let before = try #require(result["bytes_before"] as? Int), after = try #require(result["bytes_after"] as? Int)
+      #expect(after < before / 2, "\(before) → \(after) bytes")
+      let report = try Self.expectConsistent(store, "after the rewrite")
+      #expect(report.documents > 0 && report.documents < 1500)
+      #expect(try CommandLineTests.quiver(["query", "--store", store, "-k", "3", "mail"]).status == 0)
+    }
+  }
+
   // MARK: Bad input
 
   /// The bad-input matrix of docs/errors.md, through the CLI on a store holding 40 documents: each

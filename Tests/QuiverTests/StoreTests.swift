@@ -298,7 +298,12 @@ import Testing
 /// with SIGKILL while it writes; the store then opens, holds whole batches only, and every document
 /// it holds is searchable.
 @Suite struct CrashSafetyTests {
-  static var quiverBinary: String { TestFixtures.directory + "/../.build/release/quiver" }
+  /// The `quiver` binary under test: `QUIVER_BINARY_DIR/quiver` (the sanitizer runs), else the
+  /// release build's.
+  static var quiverBinary: String {
+    let dir = ProcessInfo.processInfo.environment["QUIVER_BINARY_DIR"].map { $0.hasPrefix("/") ? $0 : TestFixtures.directory + "/../" + $0 }
+    return (dir ?? TestFixtures.directory + "/../.build/release") + "/quiver"
+  }
 
   @Test func killedIngestKeepsEveryCommittedBatch() throws {
     #expect(FileManager.default.isExecutableFile(atPath: Self.quiverBinary), "build the CLI first: swift build -c release")

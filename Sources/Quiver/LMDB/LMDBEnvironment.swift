@@ -75,6 +75,14 @@ public final class LMDBEnvironment: @unchecked Sendable {
     mdb_env_close(handle)
   }
 
+  /// Copies the environment's data file into the existing, empty directory `directory`
+  /// (`mdb_env_copy2`); with `compacting`, free pages are left out and pages renumbered
+  /// (`MDB_CP_COMPACT`), so the copy is as small as the live data. Consistent: it copies one read
+  /// snapshot, while writers may go on.
+  public func copy(to directory: String, compacting: Bool) throws {
+    try LMDBError.check(mdb_env_copy2(handle, directory, compacting ? UInt32(MDB_CP_COMPACT) : 0))
+  }
+
   /// The current size of the memory map in bytes.
   public var mapSize: Int {
     var info = MDB_envinfo()
@@ -165,7 +173,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     return txn
   }
 
-  private static func makeDirectory(_ path: String) throws {
+  static func makeDirectory(_ path: String) throws {
     var components: [Substring] = []
     var prefix = path.hasPrefix("/") ? "/" : ""
     components = path.split(separator: "/")

@@ -32,6 +32,8 @@ public final class Store: @unchecked Sendable {
   public let path: String
   /// Opened for reading only (``open(at:creating:readOnly:maximumMapBytes:)``).
   public let isReadOnly: Bool
+  /// The shared lock on `quiver.lock` held while this handle is open (-1: none).
+  private var processLock: Int32 = -1
   let env: LMDBEnvironment
   let meta: LMDBDatabase
   let spacesDB: LMDBDatabase
@@ -61,6 +63,10 @@ public final class Store: @unchecked Sendable {
     self.current.withLock { $0 = current }
   }
 
+  deinit {
+    if processLock >= 0 { close(processLock) }
+  }
+
   /// Opens the store in `path`; with `creating` (the default) the directory and an empty store are
   /// made when there is none, without it a missing store is an error and nothing is created (what
   /// queries, listings and deletes want).
@@ -82,7 +88,24 @@ public final class Store: @unchecked Sendable {
       options.mapSize = min(options.mapSize, options.maxMapSize)
     }
     options.readOnly = readOnly
-    let env = try LMDBEnvironment(path: path, options: options)
+    // The shared process lock is taken before the environment opens (see ``rewrite(at:)``).
+    if !readOnly { try LMDBEnvironment.makeDirectory(path) }
+    let lock = takeSharedLock(path)
+    let env: LMDBEnvironment
+    do { env = try LMDBEnvironment(path: path, options: options) } catch {
+      if lock >= 0 { close(lock) }
+      throw error
+    }
+    let store: Store
+    do { store = try openStore(path: path, env: env, readOnly: readOnly) } catch {
+      if lock >= 0 { close(lock) }
+      throw error
+    }
+    store.processLock = lock
+    return store
+  }
+
+  private static func openStore(path: String, env: LMDBEnvironment, readOnly: Bool) throws -> Store {
     // Check before creating anything: a foreign or newer store must stay untouched.
     let existing: (hasMeta: Bool, version: UInt32?, entries: Int) = try env.read { txn in
       let entries = try txn.count(try txn.openDatabase(named: nil))

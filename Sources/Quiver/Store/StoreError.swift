@@ -26,6 +26,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidArgument(String)
   /// A write to a store opened read-only.
   case readOnly(path: String)
+  /// An operation that needs the store alone while another process (or handle) has it open.
+  case busy(path: String, operation: String)
 
   public var description: String {
     switch self {
@@ -45,6 +47,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
       "the space's lexical index uses tokenizer \(expected), not \(actual): query with the model it was built with"
     case .invalidArgument(let what): what
     case .readOnly(let path): "the store at \(path) is open read-only (a replica or a read-only directory): writes are refused"
+    case .busy(let path, let operation): "\(operation) needs the store at \(path) alone, and another process has it open: stop it and retry"
     }
   }
 }
