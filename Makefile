@@ -41,11 +41,13 @@ crash-test: deps
 
 # libFuzzer over every parser a hostile file reaches (Tests/Fuzz/README.md): FUZZ_SECONDS each
 # (600 by default), corpora grown in .build-fuzz/corpus, seeds from Tests/Fuzz; a crash stops the
-# run and leaves its input as .build-fuzz/<target>-crash-…
+# run and leaves its input as .build-fuzz/<target>-crash-… (linked with lld: gold fails on the
+# instrumented objects with an internal error).
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= model sentencepiece json vectors graph
 fuzz: deps
-	$(SWIFT) build -c release --product quiver-fuzz --build-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DQUIVER_FUZZ
+	$(SWIFT) build -c release --product quiver-fuzz --build-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DQUIVER_FUZZ \
+	  -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t && \
 	  QUIVER_FUZZ_TARGET=$$t .build-fuzz/release/quiver-fuzz .build-fuzz/corpus/$$t Tests/Fuzz/$$t \

@@ -155,8 +155,9 @@ struct FilterBenchCommand: ParsableCommand {
         let r = try timed { try space.search(vector: $0, k: 10, index: .hnsw(ef: e), allowedDocuments: allowed) }
         let recall = zip(r.found, truth).reduce(0.0) { $0 + Double(Set($1.0).intersection($1.1).count) } / Double(max(1, expectedCount * nq))
         let allK = r.found.filter { $0.count == expectedCount }.count
+        let ids = try timed { try space.search(vector: $0, k: 10, index: .hnsw(ef: e), allowedDocuments: allowed, texts: false) }
         let plan = Space.prefersExactScan(passingRows: UInt64(passing), rows: UInt64(n), ef: e) ? "exact" : "walk"
-        rows.append("{\"ef\":\(e),\"plan\":\"\(plan)\",\"recall_at_10\":\(recall),\"per_second\":\(r.perSecond),\"p50_us\":\(r.p50),\"p99_us\":\(r.p99),\"queries_with_k\":\(allK)}")
+        rows.append("{\"ef\":\(e),\"plan\":\"\(plan)\",\"recall_at_10\":\(recall),\"per_second\":\(r.perSecond),\"p50_us\":\(r.p50),\"p99_us\":\(r.p99),\"queries_with_k\":\(allK),\"ids_only_per_second\":\(ids.perSecond)}")
         if !json {
           print("  \(pad(name, 22)) ef \(pad(String(e), 4, left: true)) \(plan)  recall \(fmt(recall))  \(pad(fmt(r.perSecond), 10, left: true)) q/s  p99 \(fmt(r.p99)) µs  k returned \(allK)/\(nq)")
         }

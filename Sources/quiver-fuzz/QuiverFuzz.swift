@@ -5,20 +5,32 @@ import Quiver
 #endif
 
 #if QUIVER_FUZZ
-  /// The target libFuzzer drives: `QUIVER_FUZZ_TARGET` (model, sentencepiece, json, vectors, graph).
-  nonisolated(unsafe) let selectedTarget: FuzzTarget = {
-    let name = getenv("QUIVER_FUZZ_TARGET").map { String(cString: $0) } ?? ""
-    guard let target = FuzzTarget(rawValue: name) else {
-      FileHandleOut.error("set QUIVER_FUZZ_TARGET to one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
-      exit(2)
-    }
-    return target
-  }()
+  /// libFuzzer's entry point for programs with their own main (SwiftPM links an executable's main
+  /// under its own name, so libFuzzer's main cannot be used).
+  @_silgen_name("LLVMFuzzerRunDriver")
+  func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
 
-  @_cdecl("LLVMFuzzerTestOneInput")
-  public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    selectedTarget.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
-    return 0
+  /// The target libFuzzer drives: `QUIVER_FUZZ_TARGET` (model, sentencepiece, json, vectors, graph).
+  nonisolated(unsafe) var selectedTarget = FuzzTarget.json
+
+  @main
+  struct QuiverFuzzer {
+    static func main() {
+      let name = getenv("QUIVER_FUZZ_TARGET").map { String(cString: $0) } ?? ""
+      guard let target = FuzzTarget(rawValue: name) else {
+        FileHandleOut.error("set QUIVER_FUZZ_TARGET to one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+        exit(2)
+      }
+      selectedTarget = target
+      var argc = CommandLine.argc
+      var argv = CommandLine.unsafeArgv
+      exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+        selectedTarget.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
+        return 0
+      })
+    }
   }
 #else
   /// Replays saved inputs through a harness: `quiver-fuzz TARGET FILE…` (the seed corpora and every

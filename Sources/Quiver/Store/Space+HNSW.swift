@@ -35,10 +35,10 @@ extension Space {
   /// scans exactly. Searched under the read lock when the graph is in step with the space record,
   /// else after a sync under the write lock. A graph whose search met a damaged link (a damaged
   /// file) is rebuilt from LMDB and searched again.
-  func graphCandidates(_ q: [Float], ef: Int, needed: Int, allowed: DocumentSet?, mask: RowMask?, visitLimit: Int) throws
-    -> [(row: UInt64, score: Float)]?
-  {
-    let counts = try recordCounts()
+  /// `counts` are the space record's, as the caller read them (nil: read them now).
+  func graphCandidates(_ q: [Float], ef: Int, needed: Int, allowed: DocumentSet?, mask: RowMask?, visitLimit: Int,
+                       counts known: (rows: UInt64, live: UInt64, layout: UInt64)? = nil) throws -> [(row: UInt64, score: Float)]? {
+    let counts = try known ?? recordCounts()
     // nil: damaged graph; .some(nil): the walk gave up.
     func search(_ graph: HNSWGraph) -> [(row: UInt64, score: Float)]?? {
       let searcher = searchers.searcher(for: graph)

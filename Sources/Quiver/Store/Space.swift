@@ -376,11 +376,12 @@ public final class Space: @unchecked Sendable {
     let breadth = max(ef, count)
     // A space without deletes, unfiltered: the plain walk.
     guard allowed != nil || plan.passing < plan.rows else {
-      return try graphCandidates(q, ef: breadth, needed: 0, allowed: nil, mask: nil, visitLimit: .max) ?? exact()
+      return try graphCandidates(q, ef: breadth, needed: 0, allowed: nil, mask: nil, visitLimit: .max, counts: plan.counts) ?? exact()
     }
     if Self.prefersExactScan(passingRows: plan.passing, rows: plan.rows, ef: breadth) { return try exact() }
     let limit = Int(min(plan.passing + 2000, UInt64(Int.max)))
-    return try graphCandidates(q, ef: breadth, needed: count, allowed: allowed, mask: plan.mask, visitLimit: limit) ?? exact()
+    return try graphCandidates(q, ef: breadth, needed: count, allowed: allowed, mask: plan.mask, visitLimit: limit, counts: plan.counts)
+      ?? exact()
   }
 
   /// Whether a search whose filter (and tombstones) let `passingRows` of a space's `rows` through
@@ -401,13 +402,16 @@ public final class Space: @unchecked Sendable {
   /// share of the store's documents it holds: exact when each document has as many passages), all
   /// its rows (dead ones too: the walk passes through them), and the row mask of `allowed` when one
   /// is cached or due (``rowMask(for:rows:_:)``).
-  private func searchPlan(_ allowed: DocumentSet?) throws -> (passing: UInt64, rows: UInt64, mask: RowMask?) {
+  private func searchPlan(_ allowed: DocumentSet?) throws
+    -> (passing: UInt64, rows: UInt64, mask: RowMask?, counts: (rows: UInt64, live: UInt64, layout: UInt64))
+  {
     try store.env.read { txn in
       guard let r = try Store.spaceRecord(txn, store.spacesDB, key) else { throw StoreError.unknownSpace(key.description) }
-      guard let allowed else { return (r.liveCount, r.rowCount, nil) }
+      let counts = (r.rowCount, r.liveCount, r.layout)
+      guard let allowed else { return (r.liveCount, r.rowCount, nil, counts) }
       let documents = UInt64(max(1, try txn.count(store.docs)))
       let share = Double(allowed.count) / Double(documents)
-      return (UInt64((Double(r.liveCount) * share).rounded(.up)), r.rowCount, try rowMask(for: allowed, rows: r.rowCount, txn))
+      return (UInt64((Double(r.liveCount) * share).rounded(.up)), r.rowCount, try rowMask(for: allowed, rows: r.rowCount, txn), counts)
     }
   }
 
@@ -416,8 +420,10 @@ public final class Space: @unchecked Sendable {
   /// only — k of them whenever k live passages pass.
   /// - Throws: ``StoreError/wrongDimension(expected:actual:)``, ``StoreError/invalidArgument(_:)``
   ///   for k < 1 or a query with NaN or infinite components, ``FilterError``.
+  ///   With `texts: false` hits carry no passage text (an empty string): the documents are not
+  ///   read, which is what a caller that wants ids and scores (a batch, a benchmark) should ask.
   public func search(vector query: [Float], k: Int = 10, index: Index, filter: MetadataFilter? = nil,
-                     allowedDocuments: DocumentSet? = nil) throws -> [Hit] {
+                     allowedDocuments: DocumentSet? = nil, texts: Bool = true) throws -> [Hit] {
     guard query.count == dimension else { throw StoreError.wrongDimension(expected: dimension, actual: query.count) }
     guard k > 0 else { throw StoreError.invalidArgument("k must be at least 1, not \(k)") }
     guard query.allSatisfy(\.isFinite) else { throw StoreError.invalidArgument("the query vector has NaN or infinite components") }
@@ -431,6 +437,10 @@ public final class Space: @unchecked Sendable {
         guard let bytes = try txn.get(rows, key: BigEndianKey(hit.row)) else { throw StoreError.corruptRecord("row \(hit.row) missing") }
         let row = try RowRecord(decoding: bytes)
         if row.deleted { continue }  // a graph may hold rows deleted since it was synced
+        guard texts else {
+          hits.append(Hit(id: row.documentID, score: hit.score, passage: Int(row.passage), text: "", row: hit.row))
+          continue
+        }
         guard let docBytes = try txn.get(store.docs, key: Array(row.documentID.utf8)) else {
           throw StoreError.corruptRecord("document \(row.documentID) of row \(hit.row) missing")
         }
