@@ -41,8 +41,8 @@ crash-test: deps
 
 # libFuzzer over every parser a hostile file reaches (Tests/Fuzz/README.md): FUZZ_SECONDS each
 # (600 by default), corpora grown in .build-fuzz/corpus, seeds from Tests/Fuzz; a crash stops the
-# run and leaves its input as .build-fuzz/<target>-crash-… (linked with lld: gold fails on the
-# instrumented objects with an internal error).
+# run and leaves its input as .build-fuzz/<target>-crash-… (Swift's own backtracer is turned off so
+# that libFuzzer's handler saves it; linked with lld: gold fails on the instrumented objects).
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= model sentencepiece json vectors graph
 fuzz: deps
@@ -50,7 +50,7 @@ fuzz: deps
 	  -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t && \
-	  QUIVER_FUZZ_TARGET=$$t .build-fuzz/release/quiver-fuzz .build-fuzz/corpus/$$t Tests/Fuzz/$$t \
+	  SWIFT_BACKTRACE=enable=no QUIVER_FUZZ_TARGET=$$t .build-fuzz/release/quiver-fuzz .build-fuzz/corpus/$$t Tests/Fuzz/$$t \
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -artifact_prefix=.build-fuzz/$$t- -print_final_stats=1 || exit 1; \
 	done
 
@@ -61,7 +61,8 @@ test-asan: deps
 	$(SWIFT) build -c release --build-path .build-asan --sanitize=address --product quiver
 	$(SWIFT) build -c release --build-path .build-asan --sanitize=address --product quiver-fuzz
 	$(SWIFT) build -c release --build-path .build-asan --sanitize=address --build-tests
-	QUIVER_BINARY_DIR=.build-asan/release $(SWIFT) test -c release --build-path .build-asan --sanitize=address --skip-build
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp QUIVER_BINARY_DIR=.build-asan/release \
+	  $(SWIFT) test -c release --build-path .build-asan --sanitize=address --skip-build
 
 test-tsan: deps
 	$(SWIFT) build -c release --build-path .build-tsan --sanitize=thread --product quiver

@@ -108,12 +108,17 @@ extension HNSWGraph {
     guard let metric = Metric(rawValue: try r.u8()) else { throw invalid("unknown metric") }
     guard let walk = HNSWWalkEncoding(rawValue: try r.u8()) else { throw invalid("unknown walk encoding") }
     _ = try r.u16()
-    let count = Int(try r.u64())
+    // Sizes are checked against the file before any arithmetic: a damaged header must not trap.
+    func bounded(_ v: UInt64, _ what: String) throws -> Int {
+      guard v <= UInt64(size), let n = Int(exactly: v) else { throw invalid("\(what) \(v) exceeds the file") }
+      return n
+    }
+    let count = try bounded(try r.u64(), "node count")
     let entryPoint = try r.u32()
     let maxLevel = Int(Int32(bitPattern: try r.u32()))
     let rngState = try r.u64()
-    let recordBytes = Int(try r.u64())
-    let tailLength = Int(try r.u64())
+    let recordBytes = try bounded(try r.u64(), "record size")
+    let tailLength = try bounded(try r.u64(), "tail length")
     let checksum = try r.u64()
     let layout = try r.u64()
     let parameters = Parameters(M: m, efConstruction: efConstruction, walk: walk)

@@ -64,7 +64,8 @@ public final class ModelFile: @unchecked Sendable {
     guard version == ModelFormat.version else { throw ModelFileError.unsupportedVersion(version) }
     guard XXH3_64bits(bytes.baseAddress, 120) == u64(120) else { throw ModelFileError.headerChecksumMismatch }
     guard u32(12) == UInt32(header) else { throw ModelFileError.invalidHeader("header size \(u32(12))") }
-    let declaredSize = Int(u64(64))
+    // A size past Int.max would trap in the conversion (a crafted header's checksum can be right).
+    guard let declaredSize = Int(exactly: u64(64)) else { throw ModelFileError.invalidHeader("declared size \(u64(64))") }
     guard bytes.count >= declaredSize else { throw ModelFileError.truncated(expected: declaredSize, actual: bytes.count) }
     guard bytes.count == declaredSize else { throw ModelFileError.invalidHeader("file has \(bytes.count) bytes, header says \(declaredSize)") }
 

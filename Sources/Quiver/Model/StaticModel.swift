@@ -236,14 +236,28 @@ extension StaticModel: LexicalTokenizer {
   }
 }
 
-/// The token ids of a parallel batch's texts: each worker writes only its own texts' slots.
+/// The token ids of a parallel batch's texts: each worker writes only its own texts' slots, in a
+/// buffer allocated once. (Writing through a shared `[[Int32]]` — even to distinct slots — mutates
+/// the array value itself on every write, a data race ThreadSanitizer caught.)
 final class LexicalTokenSlots: @unchecked Sendable {
-  private(set) var values: [[Int32]]
+  private let slots: UnsafeMutableBufferPointer<[Int32]>
 
-  init(count: Int) { values = Array(repeating: [], count: count) }
+  init(count: Int) {
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: [])
+  }
+
+  deinit {
+    slots.deinitialize()
+    slots.deallocate()
+  }
 
   /// Slot `i`, written by the one worker that tokenised text `i` (distinct slots never alias).
   func set(_ i: Int, _ ids: [Int32]) {
-    values.withUnsafeMutableBufferPointer { $0[i] = ids }
+    precondition(i >= 0 && i < slots.count, "slot \(i) of \(slots.count)")
+    slots[i] = ids
   }
+
+  /// Every slot, once the workers are done.
+  var values: [[Int32]] { Array(slots) }
 }

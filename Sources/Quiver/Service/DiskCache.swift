@@ -30,7 +30,7 @@ public final class DiskCache: @unchecked Sendable {
   private let entries: LMDBDatabase
   private let meta: LMDBDatabase
   /// Keys read since the last write, and counters not yet persisted.
-  private let pending = Mutex<(touched: Set<CacheKey>, hits: Int, misses: Int)>((Set(), 0, 0))
+  private let pending = Locked<(touched: Set<CacheKey>, hits: Int, misses: Int)>((Set(), 0, 0))
 
   public init(path: String, byteBudget: Int = 256 << 20) throws {
     self.path = path

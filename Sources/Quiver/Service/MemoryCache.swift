@@ -48,10 +48,10 @@ public final class MemoryCache: Sendable {
   }
 }
 
-/// A shard and its lock (a `Mutex` cannot live in an array directly).
+/// A shard and its lock (a lock cannot live in an array directly: it must not move).
 final class LockedShard: Sendable {
-  let lock: Mutex<LRUShard>
-  init(_ shard: LRUShard) { lock = Mutex(shard) }
+  let lock: Locked<LRUShard>
+  init(_ shard: LRUShard) { lock = Locked(shard) }
 }
 
 /// One shard: a dictionary into a doubly linked list kept in arrays (no per-entry objects).

@@ -40,7 +40,7 @@ extension StaticModel: EmbeddingService {
 /// how often.
 public final class StaticEmbeddingService: EmbeddingService {
   public let path: String
-  private let state = Mutex<StaticModel?>(nil)
+  private let state = Locked<StaticModel?>(nil)
   private let loads = Atomic<Int>(0)
 
   public init(path: String) { self.path = path }

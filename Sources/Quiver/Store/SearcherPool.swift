@@ -3,7 +3,7 @@ import Synchronization
 /// Searchers over a space's current graph, kept for reuse: a searcher's visited stamps are as
 /// large as the graph, so a query takes one from here instead of allocating and clearing its own.
 final class SearcherPool: Sendable {
-  private let pool = Mutex<[HNSWGraph.Searcher]>([])
+  private let pool = Locked<[HNSWGraph.Searcher]>([])
 
   /// A searcher over `graph`, from the pool when one fits.
   func searcher(for graph: HNSWGraph) -> HNSWGraph.Searcher {

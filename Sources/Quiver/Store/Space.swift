@@ -29,7 +29,7 @@ public final class Space: @unchecked Sendable {
   /// Searchers over the current graph.
   let searchers = SearcherPool()
   /// The last row mask made for a filter (``RowMask``).
-  let rowMasks = Mutex(RowMaskCache())
+  let rowMasks = Locked(RowMaskCache())
 
   init(store: Store, number: UInt32, key: SpaceKey, metric: Metric, elementType: ElementType) throws {
     self.store = store

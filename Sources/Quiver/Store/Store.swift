@@ -39,7 +39,7 @@ public final class Store: @unchecked Sendable {
   let spacesDB: LMDBDatabase
   let docs: LMDBDatabase
   /// The databases format 2 added; nil while a format 1 store has not been written.
-  private let current = Mutex<CurrentDatabases?>(nil)
+  private let current = Locked<CurrentDatabases?>(nil)
 
   /// The databases of format 2 beyond format 1's.
   struct CurrentDatabases {
