@@ -118,6 +118,8 @@ import Testing
       #expect(resume.terminationStatus == 0)
       let report = try Self.expectConsistent(store, "after the resume")
       #expect(report.documents == lines.count)
+      let stats = try CommandLineTests.object(try CommandLineTests.quiver(["stats", "--store", store, "--json"]).output)
+      #expect(stats["documents"] as? Int == lines.count)
       let opened = try Store.open(at: store, creating: false)
       let texts = Dictionary(uniqueKeysWithValues: try opened.documents().map { ($0.id, $0.text) })
       #expect(Set(texts.keys) == Set(ids))
