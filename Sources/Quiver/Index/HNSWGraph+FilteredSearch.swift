@@ -10,14 +10,7 @@ extension HNSWGraph.SearchScratch {
   mutating func filteredCandidates<F: NodeFilter>(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, ef: Int, filter: F,
                                                   visitLimit: Int) -> [(distance: Float, node: UInt32)]? {
     guard g.count > 0 else { return [] }
-    var ep = g.entryPoint
-    var d = g.distance(q, ep)
-    if g.maxLevel > 0 {
-      for level in stride(from: g.maxLevel, through: 1, by: -1) {
-        (ep, d) = g.greedyClosest(q, from: ep, distance: d, level: level)
-      }
-    }
-    guard var found = filteredFill(g, q, entry: (d, ep), ef: ef, filter: filter, visitLimit: visitLimit) else { return nil }
+    guard var found = filteredFill(g, q, entry: descend(g, q), ef: ef, filter: filter, visitLimit: visitLimit) else { return nil }
     guard g.exact != nil else { return found }
     for i in found.indices { found[i].distance = g.exactDistance(q, found[i].node) }
     found.sort { $0.distance < $1.distance }

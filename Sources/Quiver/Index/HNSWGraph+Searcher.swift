@@ -48,18 +48,7 @@ extension HNSWGraph {
       while candidateHeap.count > 0 {
         let c = candidateHeap.pop()
         if c.distance > resultHeap.topDistance && resultHeap.count >= ef { break }
-        // Collect the unvisited neighbours and prefetch their records, then score them: the loads
-        // overlap instead of each distance waiting for its own cache misses.
-        var n = 0
-        g.linkLocks?.lock(c.node)
-        g.forEachLink(c.node, level) { e in
-          guard visited.insert(e) else { return }
-          quiver_prefetch(g.walkVector(e), Int32(lines))
-          assert(n < freshCapacity)
-          fresh[n] = e
-          n += 1
-        }
-        g.linkLocks?.unlock(c.node)
+        let n = collectUnvisited(g, of: c.node, level: level, prefetchLines: lines)
         for i in 0..<n {
           let e = fresh[i]
           let d = g.distance(q, e)
@@ -94,16 +83,7 @@ extension HNSWGraph {
       while candidateHeap.count > 0 {
         let c = candidateHeap.pop()
         if resultHeap.count >= ef && c.distance > resultHeap.topDistance { break }
-        var n = 0
-        g.linkLocks?.lock(c.node)
-        g.forEachLink(c.node, 0) { e in
-          guard visited.insert(e) else { return }
-          quiver_prefetch(g.walkVector(e), Int32(lines))
-          assert(n < freshCapacity)
-          fresh[n] = e
-          n += 1
-        }
-        g.linkLocks?.unlock(c.node)
+        let n = collectUnvisited(g, of: c.node, level: 0, prefetchLines: lines)
         scored += n
         if scored > visitLimit { return nil }
         for i in 0..<n {
@@ -121,10 +101,28 @@ extension HNSWGraph {
       return resultHeap.drainAscending()
     }
 
-    /// The ef nearest nodes found (deleted ones included), nearest first: Algorithm 5 before its
-    /// final cut to k. With the int8 walk, re-ranked by exact distance.
-    mutating func candidates(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, ef: Int) -> [(distance: Float, node: UInt32)] {
-      guard g.count > 0 else { return [] }
+    /// Puts node's unvisited neighbours on `level` into `fresh` (marking them visited) and
+    /// prefetches their records, so that scoring them next overlaps the loads instead of each
+    /// distance waiting for its own cache misses; returns how many.
+    @inline(__always)
+    mutating func collectUnvisited(_ g: HNSWGraph, of node: UInt32, level: Int, prefetchLines lines: Int) -> Int {
+      var n = 0
+      let fresh = self.fresh
+      g.linkLocks?.lock(node)
+      g.forEachLink(node, level) { e in
+        guard visited.insert(e) else { return }
+        quiver_prefetch(g.walkVector(e), Int32(lines))
+        assert(n < freshCapacity)
+        fresh[n] = e
+        n += 1
+      }
+      g.linkLocks?.unlock(node)
+      return n
+    }
+
+    /// The greedy descent of Algorithm 5 through the upper levels: level 0's entry for q and its
+    /// distance.
+    func descend(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>) -> (distance: Float, node: UInt32) {
       var ep = g.entryPoint
       var d = g.distance(q, ep)
       if g.maxLevel > 0 {
@@ -132,7 +130,14 @@ extension HNSWGraph {
           (ep, d) = g.greedyClosest(q, from: ep, distance: d, level: level)
         }
       }
-      fill(g, q, entry: (d, ep), ef: ef, level: 0)
+      return (d, ep)
+    }
+
+    /// The ef nearest nodes found (deleted ones included), nearest first: Algorithm 5 before its
+    /// final cut to k. With the int8 walk, re-ranked by exact distance.
+    mutating func candidates(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, ef: Int) -> [(distance: Float, node: UInt32)] {
+      guard g.count > 0 else { return [] }
+      fill(g, q, entry: descend(g, q), ef: ef, level: 0)
       guard g.exact != nil else { return resultHeap.drainAscending() }
       // The int8 walk ranked by approximate distances: re-rank what it found by exact ones.
       var found = resultHeap.drainAscending()

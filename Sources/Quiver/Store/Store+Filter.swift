@@ -54,21 +54,7 @@ extension Store {
   /// - Returns: how many were deleted.
   @discardableResult
   public func delete(where filter: MetadataFilter) throws -> Int {
-    try requireWritable()
-    let current = try currentDatabases()
-    return try env.write { txn in
-      let index = try metadataIndex(current.metadataIndex!, txn)
-      var changes = MetadataIndex.Changes()
-      var deleted = 0
-      for n in try documentSet(filter, txn).members {
-        guard let id = try documentID(number: n, txn), let bytes = try txn.get(docs, key: Array(id.utf8)) else { continue }
-        try forget(try DocumentRecord(decoding: bytes), txn, metadata: &changes, index)
-        try txn.delete(docs, key: Array(id.utf8))
-        deleted += 1
-      }
-      try index.apply(changes, txn)
-      return deleted
-    }
+    try deleteDocuments { txn in try documentSet(filter, txn).members.compactMap { try documentID(number: $0, txn) } }
   }
 
   /// A metadata field as the index sees it.

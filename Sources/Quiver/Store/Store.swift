@@ -376,13 +376,20 @@ public final class Store: @unchecked Sendable {
   /// - Returns: how many of `ids` existed.
   @discardableResult
   public func delete(ids: [String]) throws -> Int {
+    try deleteDocuments { _ in ids }
+  }
+
+  /// Deletes the documents whose ids `select` names (evaluated inside the write transaction):
+  /// everything pointing at them forgotten, their metadata index entries removed, in one transaction.
+  /// - Returns: how many of them existed.
+  func deleteDocuments(_ select: (LMDBTransaction) throws -> [String]) throws -> Int {
     try requireWritable()
     let current = try currentDatabases()
     return try env.write { txn in
       let index = try metadataIndex(current.metadataIndex!, txn)
       var changes = MetadataIndex.Changes()
       var deleted = 0
-      for id in ids {
+      for id in try select(txn) {
         guard let bytes = try txn.get(docs, key: Array(id.utf8)) else { continue }
         try forget(try DocumentRecord(decoding: bytes), txn, metadata: &changes, index)
         try txn.delete(docs, key: Array(id.utf8))
