@@ -92,6 +92,14 @@ def parse_packages(text):
     return out
 
 
+def apt_list(pattern, missing):
+    """The first of apt's list files matching `pattern`; exits with `missing` when there is none."""
+    found = sorted(glob.glob(pattern))
+    if not found:
+        sys.exit(missing)
+    return found[0]
+
+
 def split_of(package):
     """The fixed train/test split: ~15% of package names, chosen by their sha256."""
     return "test" if int(hashlib.sha256(package.encode()).hexdigest()[:8], 16) % 100 < 15 else "train"
@@ -104,19 +112,9 @@ def main():
     parser.add_argument("--out", required=True, help="output folder")
     args = parser.parse_args()
 
-    path = args.translation
-    if path is None:
-        found = sorted(glob.glob(DEFAULT_GLOB))
-        if not found:
-            sys.exit("no Translation-en list: run `apt-get update -o Acquire::Languages=en` first")
-        path = found[0]
+    path = args.translation or apt_list(DEFAULT_GLOB, "no Translation-en list: run `apt-get update -o Acquire::Languages=en` first")
     records = sorted(parse_records(read_translation(path)))
-    packages_path = args.packages
-    if packages_path is None:
-        found = sorted(glob.glob(PACKAGES_GLOB))
-        if not found:
-            sys.exit("no Packages list: run `apt-get update` first")
-        packages_path = found[0]
+    packages_path = args.packages or apt_list(PACKAGES_GLOB, "no Packages list: run `apt-get update` first")
     packages = parse_packages(read_translation(packages_path))
 
     seen, kept = set(), []

@@ -33,7 +33,8 @@ extension HNSWGraph {
       return resultHeap.drainAscending()
     }
 
-    private mutating func fill(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, entry: (Float, UInt32), ef: Int, level: Int) {
+    /// Empties the buffers for a walk of breadth ef from `entry`, which is visited and a candidate.
+    private mutating func begin(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, entry: (Float, UInt32), ef: Int) {
       precondition(q.count == g.dimension, "query has \(q.count) dimensions, the graph \(g.dimension)")
       visited.begin(nodes: g.capacity)
       candidateHeap.reserve(ef + 1)
@@ -42,6 +43,10 @@ extension HNSWGraph {
       resultHeap.removeAll()
       _ = visited.insert(entry.1)
       candidateHeap.push(entry.0, entry.1)
+    }
+
+    private mutating func fill(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, entry: (Float, UInt32), ef: Int, level: Int) {
+      begin(g, q, entry: entry, ef: ef)
       resultHeap.push(entry.0, entry.1)
       let lines = min(8, (g.recordBytes - g.vectorOffset + 63) / 64)
       let fresh = self.fresh
@@ -65,17 +70,10 @@ extension HNSWGraph {
     /// allowed nodes only; nil past `visitLimit` scored nodes.
     mutating func filteredFill<F: NodeFilter>(_ g: HNSWGraph, _ q: UnsafeBufferPointer<Float>, entry: (Float, UInt32), ef: Int,
                                               filter: F, visitLimit: Int) -> [(distance: Float, node: UInt32)]? {
-      precondition(q.count == g.dimension, "query has \(q.count) dimensions, the graph \(g.dimension)")
-      visited.begin(nodes: g.capacity)
-      candidateHeap.reserve(ef + 1)
-      resultHeap.reserve(ef + 1)
-      candidateHeap.removeAll()
-      resultHeap.removeAll()
+      begin(g, q, entry: entry, ef: ef)
       // A local copy of the flags (a reference, not a copy of the buffer): reading the graph's
       // stored property per node would pay a dynamic exclusivity check each time.
       let deleted = g.deleted
-      _ = visited.insert(entry.1)
-      candidateHeap.push(entry.0, entry.1)
       if !deleted[Int(entry.1)] && filter.allows(entry.1) { resultHeap.push(entry.0, entry.1) }
       let lines = min(8, (g.recordBytes - g.vectorOffset + 63) / 64)
       let fresh = self.fresh
