@@ -88,14 +88,7 @@ struct MetadataFilterEvaluator {
   private mutating func scanned(_ path: String, _ condition: MetadataFilter.Condition) throws -> DocumentSet {
     if scanned == nil {
       var out: [(number: UInt64, terms: Set<MetadataTerm>)] = []
-      try txn.withCursor(documents) { cursor in
-        try cursor.forEach { entry in
-          let record = try DocumentRecord(decoding: entry.value)
-          guard let number = record.number else { return true }
-          out.append((number, try Self.terms(ofMetadata: record.metadata)))
-          return true
-        }
-      }
+      try MetadataIndex.forEachDocument(in: documents, txn) { number, terms in out.append((number, terms)) }
       scanned = out
     }
     let docs = scanned!

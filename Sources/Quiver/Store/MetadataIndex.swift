@@ -110,6 +110,24 @@ struct MetadataIndex {
     }
   }
 
+  /// Calls `body` with every numbered document's number and metadata terms, in id order (the one
+  /// walk that building, re-enabling, verifying and scanning the index share); `unnumbered` gets the
+  /// id of each document without a number (a format 1 record).
+  static func forEachDocument(in documents: LMDBDatabase, _ txn: LMDBTransaction, unnumbered: (String) -> Void = { _ in },
+                              _ body: (UInt64, Set<MetadataTerm>) throws -> Void) throws {
+    try txn.withCursor(documents) { cursor in
+      try cursor.forEach { entry in
+        let record = try DocumentRecord(decoding: entry.value)
+        guard let number = record.number else {
+          unnumbered(String(decoding: entry.key, as: UTF8.self))
+          return true
+        }
+        try body(number, try MetadataFilterEvaluator.terms(ofMetadata: record.metadata))
+        return true
+      }
+    }
+  }
+
   /// Writes `changes`: each touched container is read, updated and rewritten (deleted when empty).
   func apply(_ changes: Changes, _ txn: LMDBTransaction) throws {
     for prefix in changes.pending.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {

@@ -115,15 +115,8 @@ extension Store {
         return
       }
       var changes = MetadataIndex.Changes()
-      try txn.withCursor(docs) { cursor in
-        try cursor.forEach { entry in
-          let record = try DocumentRecord(decoding: entry.value)
-          if let number = record.number {
-            let terms = try MetadataFilterEvaluator.terms(ofMetadata: record.metadata).filter { $0.path == path || $0.path.hasPrefix(path + ".") }
-            changes.add(document: number, terms: terms, index)
-          }
-          return true
-        }
+      try MetadataIndex.forEachDocument(in: docs, txn) { number, terms in
+        changes.add(document: number, terms: terms.filter { $0.path == path || $0.path.hasPrefix(path + ".") }, index)
       }
       try index.apply(changes, txn)
     }

@@ -10,16 +10,8 @@ extension Store {
       func note(_ p: String) { if problems.count < 50 { problems.append(p) } }
       let index = try metadataIndex(db, txn)
       var changes = MetadataIndex.Changes()
-      try txn.withCursor(docs) { cursor in
-        try cursor.forEach { entry in
-          let record = try DocumentRecord(decoding: entry.value)
-          guard let number = record.number else {
-            note("document \(String(decoding: entry.key, as: UTF8.self)) has no number")
-            return true
-          }
-          changes.add(document: number, terms: try MetadataFilterEvaluator.terms(ofMetadata: record.metadata), index)
-          return true
-        }
+      try MetadataIndex.forEachDocument(in: docs, txn, unnumbered: { note("document \($0) has no number") }) { number, terms in
+        changes.add(document: number, terms: terms, index)
       }
       var expected: [[UInt8]: [UInt64]] = [:]
       for (prefix, members) in changes.pending {

@@ -232,15 +232,7 @@ public final class Store: @unchecked Sendable {
   private func buildMetadataIndex(_ db: LMDBDatabase, _ txn: LMDBTransaction) throws {
     let index = try metadataIndex(db, txn)
     var changes = MetadataIndex.Changes()
-    try txn.withCursor(docs) { cursor in
-      try cursor.forEach { entry in
-        let record = try DocumentRecord(decoding: entry.value)
-        if let number = record.number {
-          changes.add(document: number, terms: try MetadataFilterEvaluator.terms(ofMetadata: record.metadata), index)
-        }
-        return true
-      }
-    }
+    try MetadataIndex.forEachDocument(in: docs, txn) { number, terms in changes.add(document: number, terms: terms, index) }
     try index.apply(changes, txn)
   }
 
