@@ -7,7 +7,7 @@ SWIFT ?= swift
 APT_PACKAGES := liblmdb-dev libsentencepiece-dev libxxhash-dev sentencepiece
 QUIVER := .build/release/quiver
 
-.PHONY: deps build test demo bench clean crash-test fuzz test-asan test-tsan
+.PHONY: deps build test demo bench clean crash-test fuzz test-asan test-tsan python test-python test-spark
 
 deps:
 	@missing=""; \
@@ -30,6 +30,25 @@ test: deps
 	$(SWIFT) build -c release --product quiver-fuzz
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+	$(MAKE) test-python
+
+# The Python package (python/): a virtual environment of pinned packages in .build-venv, the
+# package installed into it by `pip install ./python` (which builds libQuiverC.so with the Swift
+# runtime linked in, in .build-python), then its pytest suite against the CLI built above.
+PYTHON ?= python3
+VENV := .build-venv
+$(VENV)/installed-requirements: python/requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r python/requirements-test.txt
+	cp python/requirements-test.txt $@
+
+python: deps $(VENV)/installed-requirements
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-build-isolation ./python
+
+test-python: python
+	$(SWIFT) build -c release --product quiver
+	cd / && $(CURDIR)/$(VENV)/bin/python -c 'import quiver; print(quiver.Model().embed(["black cat"]).shape, "from", quiver.__file__)'
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider python/tests
 
 # The long crash test: 50 seeded SIGKILLs of ingest, delete and compact (make test runs 6), then a
 # resume that must leave exactly the corpus (docs/reliability.md). QUIVER_CRASH_SEED picks the run.

@@ -14,6 +14,8 @@ let package = Package(
   products: [
     .library(name: "Quiver", targets: ["Quiver"]),
     .library(name: "QuiverKernels", targets: ["QuiverKernels"]),
+    // The C ABI (include/quiver.h) as a shared library, libQuiverC.so: what the Python package loads.
+    .library(name: "QuiverC", type: .dynamic, targets: ["QuiverC"]),
     .executable(name: "quiver", targets: ["quiver"]),
     .executable(name: "quiver-bench", targets: ["quiver-bench"]),
   ],
@@ -44,6 +46,9 @@ let package = Package(
     // The library: tokenizer, LMDB layer, model, index, store, cache.
     .target(name: "CPrefetch"),
     .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "CXXHash", "CPrefetch", "QuiverKernels"], swiftSettings: cpuTuning),
+    // The C ABI: the header, the thread-local error message (C), and the entry points (Swift).
+    .target(name: "QuiverABI"),
+    .target(name: "QuiverC", dependencies: ["Quiver", "QuiverABI"], swiftSettings: cpuTuning),
     // Allocation counting (interposes malloc): linked into the benchmarks and the tests only.
     .target(name: "CAllocationCounter"),
     // The command-line tool; it links no malloc interposer.

@@ -169,18 +169,12 @@ struct SpacesCommand: ParsableCommand {
   func run() throws {
     let spaces = try openForReading(store).spaces()
     if json {
-      print("{\"spaces\":[" + spaces.map(Self.json).joined(separator: ",") + "]}")
+      print("{\"spaces\":[" + spaces.map(\.json).joined(separator: ",") + "]}")
       return
     }
     for s in spaces {
       print("\(s.key)  metric \(s.metric.name)  \(s.elementType.name)  rows \(s.rows)  live \(s.liveRows)")
     }
-  }
-
-  /// A space as a JSON object: key, model, dimension, metric, element type, rows, live rows.
-  static func json(_ s: SpaceInfo) -> String {
-    "{\"key\":\(JSONText.quoted(s.key.description)),\"model\":\(JSONText.quoted(s.key.model)),\"dimension\":\(s.key.dimension),"
-      + "\"metric\":\"\(s.metric.name)\",\"element\":\"\(s.elementType.name)\",\"rows\":\(s.rows),\"live_rows\":\(s.liveRows)}"
   }
 }
 
@@ -199,9 +193,7 @@ struct StatsCommand: ParsableCommand {
   func run() throws {
     let s = try openForReading(store).stats()
     if json {
-      print("{\"path\":\(JSONText.quoted(s.path)),\"format_version\":\(s.formatVersion),\"created_by\":\(JSONText.quoted(s.createdBy)),"
-        + "\"documents\":\(s.documents),\"file_bytes\":\(s.fileBytes),\"map_bytes\":\(s.mapBytes),"
-        + "\"spaces\":[" + s.spaces.map(SpacesCommand.json).joined(separator: ",") + "]}")
+      print(s.json)
       return
     }
     defer { try? reportCache() }

@@ -6,11 +6,11 @@
 /// standard library's `Synchronization.Mutex`, which on Linux waits on a raw futex that
 /// ThreadSanitizer cannot see: every value published through it was reported as a race
 /// (`make test-tsan`). The pthread mutex lives in its own allocation so that its address never moves.
-final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
   private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   private var value: Value
 
-  init(_ value: Value) {
+  package init(_ value: Value) {
     self.value = value
     mutex = .allocate(capacity: 1)
     mutex.initialize(to: pthread_mutex_t())
@@ -26,7 +26,7 @@ final class Locked<Value>: @unchecked Sendable {
 
   /// Runs `body` with the value, holding the lock.
   @inline(__always)
-  func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+  package func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     return try body(&value)

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Okapi BM25 over token ids, with Lucene's non-negative idf. For a query q (token ids, repeats
 /// counted) and a passage p of `length` tokens:

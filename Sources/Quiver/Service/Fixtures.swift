@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -29,7 +27,7 @@ public enum Fixtures {
   /// The fixture model file whose identity (`qvm:<content hash>`) is `identity`, if one is: how a
   /// store made with an earlier default model keeps answering with its own model.
   public static func model(identity: String) -> String? {
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+    guard let names = directoryEntries(directory) else { return nil }
     for name in names.sorted() where name.hasSuffix(".qvm") {
       let path = directory + "/" + name
       if let file = try? ModelFile(path: path, verification: .structure), "qvm:" + file.contentHashHex == identity { return path }

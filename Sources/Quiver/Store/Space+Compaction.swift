@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 extension Space {
   /// What ``compact()`` did.
   public struct CompactionSummary: Sendable, Equatable {
@@ -13,6 +17,11 @@ extension Space {
   @discardableResult
   public func compact() throws -> CompactionSummary {
     try store.requireWritable()
+    // A snapshot copying the graph files waits, and waits for us (``Store/snapshot(to:)``).
+    return try Store.withLayoutLock(store.path, LOCK_EX) { try compactRows() }
+  }
+
+  private func compactRows() throws -> CompactionSummary {
     // Row numbers change: the graph is dropped, and rebuilt at once if the space had one.
     let hadGraph = graphLock.shared { graphState.graph != nil } || fileExists(graphPath)
     defer {
