@@ -49,6 +49,11 @@ import Testing
       #expect(deleted["deleted"] as? Int == 1 && deleted["requested"] as? Int == 2)
       let compacted = try Self.object(try Self.quiver(["compact", "--store", store, "--json"]).output)["spaces"] as? [[String: Any]]
       #expect(compacted?.first.map { ($0["rows_before"] as? Int ?? 0) > ($0["rows_after"] as? Int ?? 0) } == true)
+      let snapshot = try Self.quiver(["snapshot", "--store", store, "--to", dir + "/copy", "--json"])
+      #expect(snapshot.status == 0, "\(snapshot.error)")
+      #expect(try Self.object(snapshot.output)["graph_files"] as? Int == 1)
+      let asked = ["query", "--json", "--exact", "-k", "5", String(docs[7].text.prefix(120))]
+      #expect(try Self.quiver(asked + ["--store", dir + "/copy"]).output == (try Self.quiver(asked + ["--store", store]).output))
     }
   }
 
