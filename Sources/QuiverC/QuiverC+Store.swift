@@ -30,6 +30,33 @@ public func qvStoreClose(_ store: OpaquePointer?) {
   StoreRegistry.release(handle.shared)
 }
 
+/// The documents of an ingest call: ids, texts and (optional) metadata columns, every one checked.
+private func documents(
+  _ n: Int64, _ offsetWidth: Int32, _ ids: UnsafePointer<CChar>?, _ idOffsets: UnsafeRawPointer?,
+  _ texts: UnsafePointer<CChar>?, _ textOffsets: UnsafeRawPointer?,
+  _ metadata: UnsafePointer<CChar>?, _ metadataOffsets: UnsafeRawPointer?
+) throws -> [Document] {
+  let idColumn = try StringColumn(ids, offsets: idOffsets, width: offsetWidth, count: n, what: "ids")
+  let textColumn = try StringColumn(texts, offsets: textOffsets, width: offsetWidth, count: n, what: "texts")
+  var documents: [Document] = []
+  documents.reserveCapacity(Int(n))
+  if metadata != nil || metadataOffsets != nil {
+    let metaColumn = try StringColumn(metadata, offsets: metadataOffsets, width: offsetWidth, count: n, what: "metadata")
+    for i in 0..<Int(n) {
+      documents.append(Document(id: try idColumn.string(i), text: try textColumn.string(i),
+                                metadataJSON: metaColumn.isEmpty(i) ? nil : try metaColumn.string(i)))
+    }
+  } else {
+    for i in 0..<Int(n) { documents.append(Document(id: try idColumn.string(i), text: try textColumn.string(i))) }
+  }
+  return documents
+}
+
+private func summary(_ done: Space.IngestSummary) -> qv_ingest_summary {
+  qv_ingest_summary(documents: Int64(done.documents), unchanged: Int64(done.unchanged), replaced: Int64(done.replaced),
+                    passages: Int64(done.passages))
+}
+
 @_cdecl("qv_store_ingest")
 public func qvStoreIngest(
   _ store: OpaquePointer?, _ model: OpaquePointer?, _ n: Int64, _ offsetWidth: Int32,
@@ -42,27 +69,39 @@ public func qvStoreIngest(
     let handle = try StoreHandle.from(store)
     let model = try ModelHandle.from(model)
     try handle.requireWritable()
-    let idColumn = try StringColumn(ids, offsets: idOffsets, width: offsetWidth, count: n, what: "ids")
-    let textColumn = try StringColumn(texts, offsets: textOffsets, width: offsetWidth, count: n, what: "texts")
-    var documents: [Document] = []
-    documents.reserveCapacity(Int(n))
-    if metadata != nil || metadataOffsets != nil {
-      let metaColumn = try StringColumn(metadata, offsets: metadataOffsets, width: offsetWidth, count: n, what: "metadata")
-      for i in 0..<Int(n) {
-        documents.append(Document(id: try idColumn.string(i), text: try textColumn.string(i),
-                                  metadataJSON: metaColumn.isEmpty(i) ? nil : try metaColumn.string(i)))
-      }
-    } else {
-      for i in 0..<Int(n) { documents.append(Document(id: try idColumn.string(i), text: try textColumn.string(i))) }
-    }
-    var summary = qv_ingest_summary()
-    if !documents.isEmpty {
+    let batch = try documents(n, offsetWidth, ids, idOffsets, texts, textOffsets, metadata, metadataOffsets)
+    var result = qv_ingest_summary()
+    if !batch.isEmpty {
       // The graph file is written when the store's last handle closes (StoreRegistry.release).
-      let done = try handle.shared.spaceForWriting(model).ingest(documents, model: model.service, persistingGraph: false)
-      summary = qv_ingest_summary(documents: Int64(done.documents), unchanged: Int64(done.unchanged), replaced: Int64(done.replaced),
-                                  passages: Int64(done.passages))
+      result = summary(try handle.shared.spaceForWriting(model).ingest(batch, model: model.service, persistingGraph: false))
     }
-    out?.pointee = summary
+    out?.pointee = result
+  }
+}
+
+@_cdecl("qv_store_ingest_vectors")
+public func qvStoreIngestVectors(
+  _ store: OpaquePointer?, _ model: OpaquePointer?, _ n: Int64, _ offsetWidth: Int32,
+  _ ids: UnsafePointer<CChar>?, _ idOffsets: UnsafeRawPointer?,
+  _ texts: UnsafePointer<CChar>?, _ textOffsets: UnsafeRawPointer?,
+  _ metadata: UnsafePointer<CChar>?, _ metadataOffsets: UnsafeRawPointer?,
+  _ vectors: UnsafePointer<Float>?, _ dimension: Int32, _ out: UnsafeMutablePointer<qv_ingest_summary>?
+) -> Int32 {
+  guarded {
+    let handle = try StoreHandle.from(store)
+    let model = try ModelHandle.from(model)
+    try handle.requireWritable()
+    guard Int(dimension) == model.dimension else {
+      throw ABIError.invalidArgument("vectors have \(dimension) dimensions, the model's space \(model.dimension)")
+    }
+    let batch = try documents(n, offsetWidth, ids, idOffsets, texts, textOffsets, metadata, metadataOffsets)
+    let rows = try readVectors(vectors, count: n, dimension: dimension).flatMap { $0 }
+    var result = qv_ingest_summary()
+    if !batch.isEmpty {
+      let space = try handle.shared.spaceForWriting(model)
+      result = summary(try space.ingest(batch, vectors: rows, lexicalTokenizer: model.service as? any LexicalTokenizer, persistingGraph: false))
+    }
+    out?.pointee = result
   }
 }
 

@@ -57,6 +57,8 @@ def _load():
         "qv_store_close": (None, [handle]),
         "qv_store_ingest": (status, [handle, handle, c_int64, c_int32, c_char_p, c_void_p, c_char_p, c_void_p, c_char_p, c_void_p,
                                      POINTER(IngestSummary)]),
+        "qv_store_ingest_vectors": (status, [handle, handle, c_int64, c_int32, c_char_p, c_void_p, c_char_p, c_void_p, c_char_p,
+                                             c_void_p, POINTER(c_float), c_int32, POINTER(IngestSummary)]),
         "qv_store_delete": (status, [handle, c_int64, c_int32, c_char_p, c_void_p, POINTER(c_int64)]),
         "qv_store_search_texts": (status, [handle, handle, c_char_p, c_void_p, c_int32, c_int64, POINTER(SearchOptions),
                                            POINTER(POINTER(Results))]),

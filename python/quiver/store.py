@@ -33,29 +33,42 @@ class Store:
 
     # -- writing
 
-    def ingest(self, records, batch_size=1000):
+    def ingest(self, records, vectors=None, batch_size=1000):
         """Embeds and stores documents: dicts with "id", "text" and optional "metadata" (a dict or a
         JSON object's text), or (id, text[, metadata]) tuples. A document whose id is stored is
-        replaced when its text or metadata changed. Committed `batch_size` at a time; every
-        document of a batch is checked before it is written. Returns the counts as a dict."""
+        replaced when its text or metadata changed. With `vectors` (float32 (len(records),
+        dimension), computed elsewhere) those are stored instead, one passage a document. Committed
+        `batch_size` at a time; every document of a batch is checked before it is written. Returns
+        the counts as a dict."""
         totals = {"documents": 0, "unchanged": 0, "replaced": 0, "passages": 0}
-        batch = []
+        if vectors is not None:
+            records = list(records)
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            if vectors.ndim != 2 or vectors.shape[0] != len(records):
+                raise ValueError(f"vectors must be an array ({len(records)}, dimension), not of shape {vectors.shape}")
+        batch, start = [], 0
         for record in records:
             batch.append(_document(record))
             if len(batch) >= batch_size:
-                self._ingest_batch(batch, totals)
+                self._ingest_batch(batch, None if vectors is None else vectors[start:start + len(batch)], totals)
+                start += len(batch)
                 batch = []
         if batch:
-            self._ingest_batch(batch, totals)
+            self._ingest_batch(batch, None if vectors is None else vectors[start:start + len(batch)], totals)
         return totals
 
-    def _ingest_batch(self, batch, totals):
+    def _ingest_batch(self, batch, vectors, totals):
         ids, id_offsets = pack([d[0] for d in batch], "ids")
         texts, text_offsets = pack([d[1] for d in batch], "texts")
         meta, meta_offsets = pack([d[2] for d in batch], "metadata")
         summary = IngestSummary()
-        status = lib.qv_store_ingest(self._require(), self.model._require(), len(batch), 8, ids, id_offsets.ctypes.data, texts,
-                                     text_offsets.ctypes.data, meta, meta_offsets.ctypes.data, ctypes.byref(summary))
+        columns = (self._require(), self.model._require(), len(batch), 8, ids, id_offsets.ctypes.data, texts, text_offsets.ctypes.data,
+                   meta, meta_offsets.ctypes.data)
+        if vectors is None:
+            status = lib.qv_store_ingest(*columns, ctypes.byref(summary))
+        else:
+            rows = np.ascontiguousarray(vectors)
+            status = lib.qv_store_ingest_vectors(*columns, rows.ctypes.data_as(POINTER(c_float)), rows.shape[1], ctypes.byref(summary))
         check(status, on_callback_failure=self.model._after_failure)
         for name in totals:
             totals[name] += getattr(summary, name)

@@ -127,3 +127,23 @@ def test_snapshot_answers_as_its_source(tmp_path, corpus):
     with quiver.Store(tmp_path / "copy", read_only=True) as copy:
         assert copy.count() == 300
         assert copy.search(QUERIES, k=10, exact=True, mode="vector") == expected
+
+
+def test_precomputed_vectors_are_stored_one_passage_a_document(tmp_path, corpus):
+    model = quiver.Model()
+    docs = corpus[:200]
+    vectors = model.embed([d["text"] for d in docs])
+    with quiver.Store(tmp_path / "v", model=model) as store:
+        summary = store.ingest(docs, vectors=vectors, batch_size=64)
+        assert summary["documents"] == 200 and summary["passages"] == 200
+        hits = store.search(vectors[:10], k=1, exact=True)
+        assert [h[0].id for h in hits] == [d["id"] for d in docs[:10]]
+        assert all(abs(h[0].score - 1) < 1e-5 for h in hits)
+        assert store.search("python library", k=3, mode="lexical")  # the texts are indexed lexically too
+        with pytest.raises(ValueError, match="shape"):
+            store.ingest(docs[:2], vectors=vectors[:3])
+        bad = vectors[:2].copy()
+        bad[1, 5] = np.inf
+        with pytest.raises(quiver.InvalidArgumentError, match="NaN or infinite"):
+            store.ingest(corpus[300:302], vectors=bad)
+        assert store.count() == 200

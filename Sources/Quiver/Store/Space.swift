@@ -123,10 +123,10 @@ public final class Space: @unchecked Sendable {
   /// passage per document spanning its whole text, `vectors` row-major, one row per document.
   /// With `lexicalTokenizer` (the default model, say), the documents' texts also go into the
   /// store's lexical index for that tokenizer, which the space records: lexical and hybrid search
-  /// then work for this space too.
+  /// then work for this space too. `updatingGraph` and `persistingGraph` as for a text ingest.
   @discardableResult
   public func ingest(_ documents: [Document], vectors: [Float], lexicalTokenizer: (any LexicalTokenizer)? = nil,
-                     updatingGraph: Bool = true) throws -> IngestSummary {
+                     updatingGraph: Bool = true, persistingGraph: Bool = true) throws -> IngestSummary {
     try store.requireWritable()
     guard vectors.count == documents.count * dimension else {
       throw StoreError.wrongDimension(expected: dimension, actual: documents.isEmpty ? vectors.count : vectors.count / documents.count)
@@ -136,7 +136,7 @@ public final class Space: @unchecked Sendable {
     }
     for d in documents { try d.validate() }
     if let lexicalTokenizer { try attachLexicon(lexicalTokenizer, modelPath: nil) }
-    return try ingestBatches(documents, updatingGraph: updatingGraph, persistingGraph: true, progress: nil) { batch, range in
+    return try ingestBatches(documents, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: nil) { batch, range in
       var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
       if metric == .cosine { Self.normalizeRows(&rows, dimension) }
       let tokens = try lexicalTokenizer?.lexicalTokenIDs(batch.map(\.text))

@@ -166,6 +166,19 @@ qv_status qv_store_ingest(qv_store *store, qv_model *model, int64_t n, int32_t o
                           const char *metadata, const void *metadata_offsets,
                           qv_ingest_summary *out_summary);
 
+/**
+ * Stores n documents with vectors computed elsewhere (`vectors`: n × dimension floats, row-major,
+ * finite; normalised for the cosine space) in `model`'s space, one passage a document spanning its
+ * whole text; the texts also go into the lexical index when `model` is a Quiver model file. Ids,
+ * texts and metadata as for qv_store_ingest. What a distributed build uses after embedding
+ * elsewhere (tools/spark).
+ */
+qv_status qv_store_ingest_vectors(qv_store *store, qv_model *model, int64_t n, int32_t offset_width,
+                                  const char *ids, const void *id_offsets,
+                                  const char *texts, const void *text_offsets,
+                                  const char *metadata, const void *metadata_offsets,
+                                  const float *vectors, int32_t dimension, qv_ingest_summary *out_summary);
+
 /** Deletes documents by id (n ids, buffer plus offsets); `*out_deleted` gets how many existed. */
 qv_status qv_store_delete(qv_store *store, int64_t n, int32_t offset_width, const char *ids, const void *id_offsets,
                           int64_t *out_deleted);
