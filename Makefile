@@ -31,6 +31,7 @@ test: deps
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 	$(MAKE) test-python
+	$(MAKE) test-spark
 
 # The Python package (python/): a virtual environment of pinned packages in .build-venv, the
 # package installed into it by `pip install ./python` (which builds libQuiverC.so with the Swift
@@ -38,6 +39,7 @@ test: deps
 PYTHON ?= python3
 VENV := .build-venv
 $(VENV)/installed-requirements: python/requirements-test.txt
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || $(MAKE) APT_PACKAGES=python3-venv deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r python/requirements-test.txt
 	cp python/requirements-test.txt $@
@@ -49,6 +51,16 @@ test-python: python
 	$(SWIFT) build -c release --product quiver
 	cd / && $(CURDIR)/$(VENV)/bin/python -c 'import quiver; print(quiver.Model().embed(["black cat"]).shape, "from", quiver.__file__)'
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider python/tests
+
+# The Spark job (tools/spark) in local mode, on the Python package above; pyspark from PyPI, Java 17
+# from Debian (openjdk-17-jre-headless).
+$(VENV)/installed-spark: tools/spark/requirements.txt $(VENV)/installed-requirements
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tools/spark/requirements.txt
+	cp tools/spark/requirements.txt $@
+
+test-spark: python $(VENV)/installed-spark
+	@command -v java >/dev/null || $(MAKE) APT_PACKAGES=openjdk-17-jre-headless deps
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tools/spark/test_spark.py
 
 # The long crash test: 50 seeded SIGKILLs of ingest, delete and compact (make test runs 6), then a
 # resume that must leave exactly the corpus (docs/reliability.md). QUIVER_CRASH_SEED picks the run.
@@ -126,4 +138,4 @@ bench: deps
 	QUIVER_TARGET_CPU=haswell $(SWIFT) run -c release --scratch-path .build-tuned quiver-bench kernels
 
 clean:
-	rm -rf .build .build-tuned
+	rm -rf .build .build-tuned .build-python .build-venv python/build

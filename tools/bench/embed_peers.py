@@ -49,6 +49,28 @@ def latencies(fn, texts, passes):
             "p99_us": float(np.percentile(s, 99)), "p999_us": float(np.percentile(s, 99.9))}
 
 
+def model2vec_twin(ref, texts):
+    """A Model2Vec StaticModel with the Quiver model's float token vectors (weights folded in) and
+    its vocabulary (tokenizers' SentencePieceUnigramTokenizer.from_spm), and two checks: token-id
+    mismatches against SentencePiece on the first 2,000 texts, and the least cosine between the
+    two models' vectors of the first 200."""
+    from model2vec import StaticModel
+    from tokenizers.implementations import SentencePieceUnigramTokenizer
+    from sentencepiece import sentencepiece_model_pb2  # shipped by the sentencepiece wheel
+    sys.modules.setdefault("sentencepiece_model_pb2", sentencepiece_model_pb2)  # where from_spm looks
+    sp = ref.sp
+    with tempfile.NamedTemporaryFile(suffix=".model", delete=False) as f:
+        f.write(ref.model["tokenizer"])
+    hf = SentencePieceUnigramTokenizer.from_spm(f.name)._tokenizer
+    os.unlink(f.name)
+    mismatched = sum(hf.encode(t, add_special_tokens=False).ids != sp.encode(t) for t in texts[:2000])
+    vectors = ref.vectors * ref.weights[:, None]
+    m2v = StaticModel(vectors=vectors.astype(np.float32), tokenizer=hf, normalize=True)
+    probe = m2v.encode(texts[:200])
+    agree = float(np.min((probe * ref.embed(texts[:200])).sum(1)))
+    return m2v, mismatched, agree
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quiver", default=".build/release/quiver")
@@ -72,19 +94,7 @@ def main():
     reference["batch_per_second"] = len(texts) / (time.perf_counter() - t0)
     reference["le32_tokens"] = latencies(lambda t: ref.embed_ids(sp.encode(t)), short, args.passes)
 
-    from model2vec import StaticModel
-    from tokenizers.implementations import SentencePieceUnigramTokenizer
-    from sentencepiece import sentencepiece_model_pb2  # shipped by the sentencepiece wheel
-    sys.modules.setdefault("sentencepiece_model_pb2", sentencepiece_model_pb2)  # where from_spm looks
-    with tempfile.NamedTemporaryFile(suffix=".model", delete=False) as f:
-        f.write(ref.model["tokenizer"])
-    hf = SentencePieceUnigramTokenizer.from_spm(f.name)._tokenizer
-    os.unlink(f.name)
-    mismatched = sum(hf.encode(t, add_special_tokens=False).ids != sp.encode(t) for t in texts[:2000])
-    vectors = ref.vectors * ref.weights[:, None]
-    m2v = StaticModel(vectors=vectors.astype(np.float32), tokenizer=hf, normalize=True)
-    probe = m2v.encode(texts[:200])
-    agree = float(np.min((probe * ref.embed(texts[:200])).sum(1)))
+    m2v, mismatched, agree = model2vec_twin(ref, texts)
     m2v_single = latencies(lambda t: m2v.encode([t]), texts, args.passes)
     t0 = time.perf_counter()
     m2v.encode(texts, batch_size=1024)
