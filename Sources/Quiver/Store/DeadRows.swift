@@ -12,6 +12,18 @@ struct DeadRows {
     return bits[i / 8] & (1 << UInt8(i % 8)) != 0
   }
 
+  /// Rows 64·w … 64·w + 63 of the chunk as one word, bit j set when row 64·w + j is deleted (bytes
+  /// past the end of `bits` read as 0: not deleted).
+  @inline(__always)
+  static func word(_ bits: UnsafeRawBufferPointer?, _ w: Int) -> UInt64 {
+    guard let bits else { return 0 }
+    let start = w * 8
+    if start + 8 <= bits.count { return UInt64(littleEndian: bits.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+    var out: UInt64 = 0
+    for b in start..<min(start + 8, bits.count) { out |= UInt64(bits[b]) << UInt64(8 * (b - start)) }
+    return out
+  }
+
   /// Marks row `i` deleted in `bits`.
   static func insert(_ i: Int, into bits: inout [UInt8]) {
     bits[i / 8] |= 1 << UInt8(i % 8)
