@@ -387,15 +387,16 @@ public final class Space: @unchecked Sendable {
   /// Whether a search whose filter (and tombstones) let `passingRows` of a space's `rows` through
   /// should scan them exactly rather than walk the graph with breadth `ef`. The cost model, in units
   /// of one scored row of the exact scan, fitted with `quiver-bench filter` on the Debian set
-  /// (docs/filters.md, 2026-11-30): the scan scores the passing rows and tests the others a 64-row
-  /// word at a time (0.004 a row, chunk reads included) after a fixed 200; a filtered walk costs
-  /// 530 + 32·ef when every row passes, times s^−0.65 for the share s of rows that pass (it walks
-  /// through the others to find ef that do). Fewer than 2,000 passing rows are always scanned.
+  /// (docs/filters.md, 2026-11-30): the scan scores the passing rows (prefetched) and tests the
+  /// others a 64-row word at a time (0.004 a row, chunk reads included) after a fixed 200; a
+  /// filtered walk costs 770 + 46·ef when every row passes, times s^−0.65 for the share s of rows
+  /// that pass (it walks through the others to find ef that do). Fewer than 2,000 passing rows are
+  /// always scanned.
   public static func prefersExactScan(passingRows: UInt64, rows: UInt64, ef: Int) -> Bool {
     if passingRows < 2000 { return true }
     let share = Double(passingRows) / Double(max(rows, 1))
     let exact = Double(passingRows) + 0.004 * Double(rows) + 200
-    let walk = (530 + 32 * Double(ef)) * pow(share, -0.65)
+    let walk = (770 + 46 * Double(ef)) * pow(share, -0.65)
     return exact < walk
   }
 
