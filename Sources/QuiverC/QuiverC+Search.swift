@@ -21,6 +21,15 @@ private func searchOptions(_ pointer: UnsafePointer<qv_search_options>?, store: 
   return options
 }
 
+/// What both search entry points start with: the output cleared, the store and model handles.
+private func searchHandles(_ store: OpaquePointer?, _ model: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<qv_results>?>?)
+  throws -> (store: StoreHandle, model: ModelHandle, out: UnsafeMutablePointer<UnsafeMutablePointer<qv_results>?>)
+{
+  let out = try required(out, "out_results")
+  out.pointee = nil
+  return (try StoreHandle.from(store), try ModelHandle.from(model), out)
+}
+
 @_cdecl("qv_store_search_texts")
 public func qvStoreSearchTexts(
   _ store: OpaquePointer?, _ model: OpaquePointer?, _ texts: UnsafePointer<CChar>?, _ offsets: UnsafeRawPointer?,
@@ -28,10 +37,7 @@ public func qvStoreSearchTexts(
   _ out: UnsafeMutablePointer<UnsafeMutablePointer<qv_results>?>?
 ) -> Int32 {
   guarded {
-    let out = try required(out, "out_results")
-    out.pointee = nil
-    let handle = try StoreHandle.from(store)
-    let model = try ModelHandle.from(model)
+    let (handle, model, out) = try searchHandles(store, model, out)
     let column = try StringColumn(texts, offsets: offsets, width: offsetWidth, count: n, what: "queries")
     let settings = try searchOptions(options, store: handle.store)
     let space = try handle.shared.space(model.configuration.spaceKey)
@@ -51,10 +57,7 @@ public func qvStoreSearchVectors(
   _ options: UnsafePointer<qv_search_options>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<qv_results>?>?
 ) -> Int32 {
   guarded {
-    let out = try required(out, "out_results")
-    out.pointee = nil
-    let handle = try StoreHandle.from(store)
-    let model = try ModelHandle.from(model)
+    let (handle, model, out) = try searchHandles(store, model, out)
     guard Int(dimension) == model.dimension else {
       throw ABIError.invalidArgument("vectors have \(dimension) dimensions, the model's space \(model.dimension)")
     }

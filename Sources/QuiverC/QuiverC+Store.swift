@@ -52,9 +52,34 @@ private func documents(
   return documents
 }
 
-private func summary(_ done: Space.IngestSummary) -> qv_ingest_summary {
-  qv_ingest_summary(documents: Int64(done.documents), unchanged: Int64(done.unchanged), replaced: Int64(done.replaced),
-                    passages: Int64(done.passages))
+/// Both ingest entry points: the documents checked, then embedded by `model` or stored with the
+/// caller's `vectors` (n × `dimension`), in the model's space; the graph file is written when the
+/// store's last handle closes (StoreRegistry.release).
+private func ingest(
+  _ store: OpaquePointer?, _ model: OpaquePointer?, _ n: Int64, _ offsetWidth: Int32,
+  _ ids: UnsafePointer<CChar>?, _ idOffsets: UnsafeRawPointer?, _ texts: UnsafePointer<CChar>?, _ textOffsets: UnsafeRawPointer?,
+  _ metadata: UnsafePointer<CChar>?, _ metadataOffsets: UnsafeRawPointer?, vectors: (rows: UnsafePointer<Float>?, dimension: Int32)?,
+  _ out: UnsafeMutablePointer<qv_ingest_summary>?
+) throws {
+  let handle = try StoreHandle.from(store)
+  let model = try ModelHandle.from(model)
+  try handle.requireWritable()
+  if let vectors, Int(vectors.dimension) != model.dimension {
+    throw ABIError.invalidArgument("vectors have \(vectors.dimension) dimensions, the model's space \(model.dimension)")
+  }
+  let batch = try documents(n, offsetWidth, ids, idOffsets, texts, textOffsets, metadata, metadataOffsets)
+  let rows = try vectors.map { try readVectors($0.rows, count: n, dimension: $0.dimension).flatMap { $0 } }
+  var done = Space.IngestSummary()
+  if !batch.isEmpty {
+    let space = try handle.shared.spaceForWriting(model)
+    if let rows {
+      done = try space.ingest(batch, vectors: rows, lexicalTokenizer: model.service as? any LexicalTokenizer, persistingGraph: false)
+    } else {
+      done = try space.ingest(batch, model: model.service, persistingGraph: false)
+    }
+  }
+  out?.pointee = qv_ingest_summary(documents: Int64(done.documents), unchanged: Int64(done.unchanged), replaced: Int64(done.replaced),
+                                   passages: Int64(done.passages))
 }
 
 @_cdecl("qv_store_ingest")
@@ -65,18 +90,7 @@ public func qvStoreIngest(
   _ metadata: UnsafePointer<CChar>?, _ metadataOffsets: UnsafeRawPointer?,
   _ out: UnsafeMutablePointer<qv_ingest_summary>?
 ) -> Int32 {
-  guarded {
-    let handle = try StoreHandle.from(store)
-    let model = try ModelHandle.from(model)
-    try handle.requireWritable()
-    let batch = try documents(n, offsetWidth, ids, idOffsets, texts, textOffsets, metadata, metadataOffsets)
-    var result = qv_ingest_summary()
-    if !batch.isEmpty {
-      // The graph file is written when the store's last handle closes (StoreRegistry.release).
-      result = summary(try handle.shared.spaceForWriting(model).ingest(batch, model: model.service, persistingGraph: false))
-    }
-    out?.pointee = result
-  }
+  guarded { try ingest(store, model, n, offsetWidth, ids, idOffsets, texts, textOffsets, metadata, metadataOffsets, vectors: nil, out) }
 }
 
 @_cdecl("qv_store_ingest_vectors")
@@ -88,20 +102,8 @@ public func qvStoreIngestVectors(
   _ vectors: UnsafePointer<Float>?, _ dimension: Int32, _ out: UnsafeMutablePointer<qv_ingest_summary>?
 ) -> Int32 {
   guarded {
-    let handle = try StoreHandle.from(store)
-    let model = try ModelHandle.from(model)
-    try handle.requireWritable()
-    guard Int(dimension) == model.dimension else {
-      throw ABIError.invalidArgument("vectors have \(dimension) dimensions, the model's space \(model.dimension)")
-    }
-    let batch = try documents(n, offsetWidth, ids, idOffsets, texts, textOffsets, metadata, metadataOffsets)
-    let rows = try readVectors(vectors, count: n, dimension: dimension).flatMap { $0 }
-    var result = qv_ingest_summary()
-    if !batch.isEmpty {
-      let space = try handle.shared.spaceForWriting(model)
-      result = summary(try space.ingest(batch, vectors: rows, lexicalTokenizer: model.service as? any LexicalTokenizer, persistingGraph: false))
-    }
-    out?.pointee = result
+    try ingest(store, model, n, offsetWidth, ids, idOffsets, texts, textOffsets, metadata, metadataOffsets,
+               vectors: (vectors, dimension), out)
   }
 }
 

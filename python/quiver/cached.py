@@ -34,8 +34,7 @@ class CachedModel(Model):
         handle = c_void_p()
         check(lib.qv_model_open_external(self.name.encode("utf-8"), int(dimension), self._callback, None, int(memory_entries),
                                          path_bytes(self.path) if self.path else None, ctypes.byref(handle)))
-        self._handle = handle
-        self._lock = threading.Lock()
+        self._open(handle)
 
     def _embed_misses(self, _context, texts, offsets, n, dimension, out):
         """The C callback: called (with the GIL) for the cache misses of one embed call."""

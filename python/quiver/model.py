@@ -1,15 +1,15 @@
 """Quiver's static text embedder: a memory-mapped model file, no transformer at query time."""
 import ctypes
-import threading
 from ctypes import POINTER, c_float, c_void_p
 
 import numpy as np
 
 from . import _native
+from ._handle import Handle
 from ._native import check, lib, pack, path_bytes
 
 
-class Model:
+class Model(Handle):
     """A Quiver model file (`.qvm`), mapped: `Model()` is the bundled default (256-d, product-
     quantised, stateful aggregator, distilled from all-MiniLM-L6-v2). Thread-safe: any number of
     threads may call `embed` at once (the GIL is released during the call)."""
@@ -18,8 +18,14 @@ class Model:
         self.path = str(path) if path is not None else str(_native.DEFAULT_MODEL)
         handle = c_void_p()
         check(lib.qv_model_open(path_bytes(self.path), int(dimension or 0), ctypes.byref(handle)))
-        self._handle = handle
-        self._lock = threading.Lock()
+        self._open(handle)
+
+    _kind = "model"
+
+    @staticmethod
+    def _close_function(handle):
+        """Unmaps the model (Handle.close calls it once)."""
+        lib.qv_model_close(handle)
 
     @property
     def dimension(self):
@@ -52,31 +58,6 @@ class Model:
 
     def _after_failure(self):
         """Called when a call that used this model failed: a CachedModel re-raises its function's exception."""
-
-    def close(self):
-        """Unmaps the model; later calls raise ValueError. Only when no other thread is using it."""
-        with self._lock:
-            if self._handle:
-                lib.qv_model_close(self._handle)
-                self._handle = None
-
-    def _require(self):
-        handle = self._handle
-        if not handle:
-            raise ValueError("the model is closed")
-        return handle
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self):
         return f"quiver.Model({self.path!r}, dimension={self.dimension})" if self._handle else "quiver.Model(closed)"

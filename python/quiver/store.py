@@ -1,12 +1,12 @@
 """A Quiver store: documents, their vectors, HNSW and lexical indexes in one LMDB directory."""
 import ctypes
 import json
-import threading
 from collections import namedtuple
 from ctypes import POINTER, c_float, c_int64, c_void_p
 
 import numpy as np
 
+from ._handle import Handle
 from ._native import MODES, QV_OPEN_CREATE, QV_OPEN_READ_ONLY, IngestSummary, Results, SearchOptions, check, lib, pack, path_bytes
 from .model import Model
 
@@ -14,7 +14,7 @@ Hit = namedtuple("Hit", ["id", "score", "text"])
 Hit.__doc__ = "One search result: a document id, its score (the mode's scale) and its best passage's text."
 
 
-class Store:
+class Store(Handle):
     """The store in directory `path`, answering in `model`'s space (default: the bundled model).
 
     `create` makes the store when missing; `read_only` never writes (a replica, a read-only mount).
@@ -28,8 +28,15 @@ class Store:
         flags = QV_OPEN_READ_ONLY if read_only else (QV_OPEN_CREATE if create else 0)
         handle = c_void_p()
         check(lib.qv_store_open(path_bytes(self.path), flags, ctypes.byref(handle)))
-        self._handle = handle
-        self._lock = threading.Lock()
+        self._open(handle)
+
+    _kind = "store"
+
+    @staticmethod
+    def _close_function(handle):
+        """Closes this handle: the last one of the directory writes the graph files and closes the
+        environment (Handle.close calls it once)."""
+        lib.qv_store_close(handle)
 
     # -- writing
 
@@ -129,34 +136,6 @@ class Store:
             return json.loads(ctypes.string_at(text).decode("utf-8"))
         finally:
             lib.qv_string_free(text)
-
-    # -- lifetime
-
-    def close(self):
-        """Closes this handle (the last one of the directory writes the graph files and closes the
-        environment); later calls raise ValueError. Only when no other thread is using it."""
-        with self._lock:
-            if self._handle:
-                lib.qv_store_close(self._handle)
-                self._handle = None
-
-    def _require(self):
-        handle = self._handle
-        if not handle:
-            raise ValueError("the store is closed")
-        return handle
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self):
         return f"quiver.Store({self.path!r})"

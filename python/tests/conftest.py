@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,23 @@ def corpus():
     """The fixture corpus: 4,000 Debian package descriptions with their Packages metadata."""
     with open(CORPUS, encoding="utf-8") as f:
         return [json.loads(line) for line in f]
+
+
+def run_in_threads(fn, threads=4):
+    """fn() on `threads` threads at once; their results in thread order (the first error re-raised)."""
+    results, errors = [None] * threads, []
+
+    def work(i):
+        try:
+            results[i] = fn()
+        except Exception as e:  # noqa: BLE001 — re-raised below, in the test's thread
+            errors.append(e)
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -1,13 +1,11 @@
 import ctypes
 import json
-import shutil
-import threading
 
 import numpy as np
 import pytest
 
 import quiver
-from conftest import DEFAULT_MODEL, run_cli
+from conftest import DEFAULT_MODEL, run_cli, run_in_threads
 
 
 def test_default_model_embeds_unit_vectors():
@@ -88,20 +86,7 @@ def test_four_threads_on_one_model_agree_with_one(corpus):
     m = quiver.Model()
     texts = [d["text"] for d in corpus[:400]]
     expected = m.embed(texts)
-    results, errors = [None] * 4, []
-
-    def work(i):
-        try:
-            for _ in range(5):
-                results[i] = m.embed(texts)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    for r in results:
-        assert np.array_equal(r, expected)
+    results = run_in_threads(lambda: [m.embed(texts) for _ in range(5)])
+    for rounds in results:
+        for r in rounds:
+            assert np.array_equal(r, expected)

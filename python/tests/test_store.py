@@ -1,11 +1,10 @@
 import json
-import threading
 
 import numpy as np
 import pytest
 
 import quiver
-from conftest import DEFAULT_MODEL, run_cli
+from conftest import DEFAULT_MODEL, run_cli, run_in_threads
 
 QUERIES = ["PDF document viewer", "python library for web requests", "audio output", "font editor", "ssh server"]
 
@@ -55,22 +54,8 @@ def test_vector_queries_find_their_documents(store_path, corpus):
 def test_four_threads_search_one_store_as_one_does(store_path):
     with quiver.Store(store_path, create=False) as store:
         expected = store.search(QUERIES * 4, k=10)
-        results, errors = [None] * 4, []
-
-        def work(i):
-            try:
-                for _ in range(10):
-                    results[i] = store.search(QUERIES * 4, k=10)
-            except Exception as e:  # noqa: BLE001
-                errors.append(e)
-
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    assert not errors
-    assert all(r == expected for r in results)
+        results = run_in_threads(lambda: [store.search(QUERIES * 4, k=10) for _ in range(10)])
+    assert all(r == expected for rounds in results for r in rounds)
 
 
 def test_handles_of_one_path_share_one_environment(tmp_path, corpus):
