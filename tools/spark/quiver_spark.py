@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
 
 
 # -- routing: Spark's hash(id), so that updates and deletes reach the shard that holds a document
@@ -168,7 +169,7 @@ def build(spark, corpus, out, shards, model_path=None, batch_size=1000, fail_sha
     spaces = {r["space"] for r in built if r["space"]}
     if len(spaces) != 1:
         raise RuntimeError(f"the shards hold different spaces {sorted(spaces)}: no manifest written")
-    manifest = {"format": 1, "space": spaces.pop(), "shards": shards, "routing": "pmod(hash(id), shards): Spark's Murmur3, seed 42",
+    manifest = {"format": MANIFEST_FORMAT, "space": spaces.pop(), "shards": shards, "routing": "pmod(hash(id), shards): Spark's Murmur3, seed 42",
                 "documents": sum(r["documents"] for r in built), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "shard_stores": [{k: r[k] for k in ("shard", "attempt", "path", "documents", "rows", "files")} for r in built]}
     temporary = out / (MANIFEST + ".tmp")
@@ -192,6 +193,8 @@ def load_manifest(path, verify=False):
     if path.is_dir():
         path = path / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise ValueError(f"{path}: manifest format {manifest.get('format')!r}, this job reads format {MANIFEST_FORMAT}")
     manifest["folder"] = str(path.parent.resolve())
     if verify:
         for shard in manifest["shard_stores"]:

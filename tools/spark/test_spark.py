@@ -88,6 +88,11 @@ def test_routing_in_python_agrees_with_spark(spark, built, corpus):
             assert store.count() == sum(1 for i in {r["id"] for r in corpus[1]} if quiver_spark.route(i, 4) == shard["shard"])
 
 
-def test_a_manifest_is_never_overwritten(spark, built, corpus):
+def test_a_manifest_is_never_overwritten_and_another_format_is_refused(spark, built, corpus, tmp_path):
     with pytest.raises(FileExistsError):
         quiver_spark.build(spark, corpus[0], built[0], shards=4)
+    future = json.loads((built[0] / quiver_spark.MANIFEST).read_text())
+    future["format"] = 2
+    (tmp_path / quiver_spark.MANIFEST).write_text(json.dumps(future))
+    with pytest.raises(ValueError, match="format 2"):
+        quiver_spark.load_manifest(tmp_path)
