@@ -132,3 +132,39 @@ def test_precomputed_vectors_are_stored_one_passage_a_document(tmp_path, corpus)
         with pytest.raises(quiver.InvalidArgumentError, match="NaN or infinite"):
             store.ingest(corpus[300:302], vectors=bad)
         assert store.count() == 200
+
+
+def test_searches_run_while_another_thread_ingests(tmp_path, corpus):
+    """One thread commits batches through a Store while three others search it: no error, every
+    answer complete (k results once k documents are stored), and the final count exact."""
+    import threading
+
+    docs = corpus[:1500]
+    with quiver.Store(tmp_path / "busy") as store:
+        store.ingest(docs[:100])
+        done, reading = threading.Event(), threading.Event()
+
+        def writer():
+            try:
+                assert reading.wait(30)  # the readers are searching before the first commit
+                for start in range(100, len(docs), 200):
+                    store.ingest(docs[start:start + 200])
+            finally:
+                done.set()
+
+        def reader():
+            answers = 0
+            while not done.is_set():
+                for hits in store.search(QUERIES, k=10):
+                    assert len(hits) == 10 and len({h.id for h in hits}) == 10
+                    answers += 1
+                reading.set()
+            return answers
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        answered = run_in_threads(reader, threads=3)
+        thread.join()
+        assert sum(answered) > 0
+        assert store.count() == len({d["id"] for d in docs})
+        assert store.search("audio output", k=5, mode="vector", exact=True)
