@@ -130,6 +130,11 @@ demo: build
 	@echo "== After a restart (a new process maps the same store): the first query again, as JSON"
 	@$(QUIVER) query --store $(DEMO_STORE) -k 2 --json "send mail through an SMTP relay" | cut -c1-260
 	@echo
+	@echo "== A replica: a consistent, compacted snapshot of the store (taken while writers may run), queried"
+	@rm -rf $(DEMO_STORE)-replica
+	@$(QUIVER) snapshot --store $(DEMO_STORE) --to $(DEMO_STORE)-replica
+	@$(QUIVER) query --store $(DEMO_STORE)-replica -k 2 "send mail through an SMTP relay"
+	@echo
 	@$(QUIVER) stats --store $(DEMO_STORE)
 
 # Benchmarks with the CPU tuning switch (see Package.swift); a separate build folder keeps the
