@@ -102,8 +102,7 @@ class Store(Handle):
         `exact`: exact scan instead of HNSW for the vector side; `ef`: HNSW breadth."""
         if mode not in MODES:
             raise ValueError(f"mode is one of vector, lexical, hybrid or None, not {mode!r}")
-        filter_text = None if where is None else (where if isinstance(where, str) else json.dumps(where))
-        options = SearchOptions(int(k), MODES[mode], 1 if exact else 0, int(ef), filter_text.encode("utf-8") if filter_text else None)
+        options = SearchOptions(int(k), MODES[mode], 1 if exact else 0, int(ef), _filter_bytes(where))
         results = POINTER(Results)()
         if isinstance(queries, np.ndarray):
             vectors = np.ascontiguousarray(queries, dtype=np.float32)
@@ -124,8 +123,7 @@ class Store(Handle):
     def count(self, where=None):
         """Documents whose metadata passes `where` (a dict or JSON text; None: all documents)."""
         n = c_int64()
-        filter_text = None if where is None else (where if isinstance(where, str) else json.dumps(where))
-        check(lib.qv_store_count(self._require(), filter_text.encode("utf-8") if filter_text else None, ctypes.byref(n)))
+        check(lib.qv_store_count(self._require(), _filter_bytes(where), ctypes.byref(n)))
         return n.value
 
     def stats(self):
@@ -139,6 +137,12 @@ class Store(Handle):
 
     def __repr__(self):
         return f"quiver.Store({self.path!r})"
+
+
+def _filter_bytes(where):
+    """A metadata filter (a dict, its JSON text, or None) as the C ABI takes it: UTF-8 JSON or null."""
+    text = None if where is None else (where if isinstance(where, str) else json.dumps(where))
+    return text.encode("utf-8") if text else None
 
 
 def _document(record):

@@ -91,6 +91,8 @@ extension Space {
       var bits = ~(skip[w] | DeadRows.word(dead, w))
       if (w + 1) * 64 > count { bits &= (1 << UInt64(count - w * 64)) &- 1 }
       if bits == ~0 && prefetching != nil {  // 64 rows in a row: the hardware prefetcher has them
+        // The queue is drained inline here and at the end: a nested `drain()` capturing `body` was
+        // measured 15–25 % slower on dense filters (not inlined).
         while queued > 0 {
           body(ahead[head])
           head = (head + 1) & 7

@@ -50,8 +50,7 @@ extension Store {
     let fd = Glibc.open(scratch + "/data.mdb", O_RDONLY | O_CLOEXEC)
     if fd >= 0 { fsync(fd); close(fd) }
     guard rename(scratch + "/data.mdb", path + "/data.mdb") == 0 else { throw LMDBError.system(errno: errno) }
-    let dir = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dir >= 0 { fsync(dir); close(dir) }
+    syncDirectory(path)
     return (before, fileSize(path + "/data.mdb"))
   }
 }
