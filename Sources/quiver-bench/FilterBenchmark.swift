@@ -42,6 +42,9 @@ struct FilterBenchCommand: ParsableCommand {
   @Option(help: "Directory for the temporary store (removed afterwards).")
   var scratch = "/tmp"
 
+  @Option(help: "Keep the store in this directory: built when it has no rows, reused (not rebuilt) when it holds these rows — for interleaved rounds against a peer.")
+  var store: String?
+
   @Flag(help: "Print one JSON object.")
   var json = false
 
@@ -81,14 +84,20 @@ struct FilterBenchCommand: ParsableCommand {
       named.append(("random_\(s)", "{\"r\":{\"$lt\":\(Int((1000 * s).rounded()))}}"))
     }
 
-    let dir = "\(scratch)/quiver-bench-filter-\(getpid())"
-    try? FileManager.default.removeItem(atPath: dir)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let dir = self.store ?? "\(scratch)/quiver-bench-filter-\(getpid())"
+    if self.store == nil { try? FileManager.default.removeItem(atPath: dir) }
+    defer { if self.store == nil { try? FileManager.default.removeItem(atPath: dir) } }
     let store = try Store.open(at: dir)
     let space = try store.openOrCreateSpace(SpaceKey(model: "bench", dimension: d))
     let t0 = MonotonicClock.nanoseconds()
-    try space.ingest(documents, vectors: baseRows)
-    let ingestSeconds = Double(MonotonicClock.nanoseconds() - t0) / 1e9
+    let held = try store.spaces().first { $0.key == space.key }?.liveRows ?? 0
+    if held == 0 {
+      try space.ingest(documents, vectors: baseRows)
+    } else if held != n {
+      throw ValidationError("\(dir) holds \(held) rows, not the \(n) of \(base): give another --store")
+    }
+    try space.updateGraph()
+    let ingestSeconds = held == 0 ? Double(MonotonicClock.nanoseconds() - t0) / 1e9 : 0
     if !json { print("filter benchmark: \(n) rows × \(d), \(nq) queries, ingest with graph \(fmt(ingestSeconds)) s") }
 
     var reports: [String] = []
