@@ -42,7 +42,10 @@ let package = Package(
       linkerSettings: [.linkedLibrary("sentencepiece")]
     ),
     // SIMD distance kernels and their scalar references; no dependencies.
-    .target(name: "QuiverKernels", swiftSettings: cpuTuning),
+    // AVX2 kernels chosen at run time (a `target` attribute, no build flag): what a portable
+    // build's graph walk uses on a CPU that has AVX2.
+    .target(name: "CKernels"),
+    .target(name: "QuiverKernels", dependencies: ["CKernels"], swiftSettings: cpuTuning),
     // The library: tokenizer, LMDB layer, model, index, store, cache.
     .target(name: "CPrefetch"),
     .target(name: "Quiver", dependencies: ["CLMDB", "CSentencePiece", "CXXHash", "CPrefetch", "QuiverKernels"], swiftSettings: cpuTuning),

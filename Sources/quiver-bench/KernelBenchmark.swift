@@ -90,6 +90,17 @@ struct KernelBenchCommand: ParsableCommand {
           simd: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += Kernels.dotScaledInt8(q, scaleA: 0.01, slice(i), scaleB: 0.02); i &+= 1; if i == n { i = 0 } }; return Double(s) },
           scalar: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += ScalarKernels.dotScaledInt8(q, scaleA: 0.01, slice(i), scaleB: 0.02); i &+= 1; if i == n { i = 0 } }; return Double(s) }))
       }
+      query.withUnsafeBufferPointer { q in
+        func slice(_ i: Int) -> UnsafeBufferPointer<Int8> { UnsafeBufferPointer(start: b.baseAddress! + i * d, count: d) }
+        // The int8 walk's distance: as the walk calls it (the AVX2 C kernel where the CPU has it),
+        // and the Swift SIMD code alone (what a portable build runs without it).
+        rows.append(compare("f32·i8", d, n,
+          simd: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += Kernels.dotFloatInt8(q, slice(i)); i &+= 1; if i == n { i = 0 } }; return Double(s) },
+          scalar: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += ScalarKernels.dotFloatInt8(q, slice(i)); i &+= 1; if i == n { i = 0 } }; return Double(s) }))
+        rows.append(compare("f32·i8-swift", d, n,
+          simd: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += Kernels.dotFloatInt8Portable(q, slice(i)); i &+= 1; if i == n { i = 0 } }; return Double(s) },
+          scalar: { r in var s: Float = 0; var i = r % n; for _ in 0..<n { s += ScalarKernels.dotFloatInt8(q, slice(i)); i &+= 1; if i == n { i = 0 } }; return Double(s) }))
+      }
     }
     bits.withUnsafeBufferPointer { b in
       queryBits.withUnsafeBufferPointer { q in

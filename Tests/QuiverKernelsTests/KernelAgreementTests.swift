@@ -119,16 +119,24 @@ import Testing
     q.withUnsafeBufferPointer { pq in
       codes.withUnsafeBufferPointer { pc in
         let magnitude = zip(q, codes).reduce(Float(0)) { $0 + abs($1.0 * Float($1.1)) }
+        // Both paths: the one this CPU takes (AVX2 C kernel or Swift) and the Swift one.
         let simd = Kernels.dotFloatInt8(pq, pc)
+        let portable = Kernels.dotFloatInt8Portable(pq, pc)
         let scalar = ScalarKernels.dotFloatInt8(pq, pc)
         #expect(close(simd, scalar, magnitude: magnitude, n: n), "n=\(n): \(simd) vs \(scalar)")
+        #expect(close(portable, scalar, magnitude: magnitude, n: n), "n=\(n): portable \(portable) vs \(scalar)")
       }
     }
-    // Exact on small integers: sign extension of every code (−128 stays −128).
+    // Exact on small integers: sign extension of every code (−128 stays −128, 127 stays 127).
     let ones = [Float](repeating: 1, count: n)
-    let extremes = [Int8](repeating: .min, count: n)
-    ones.withUnsafeBufferPointer { po in
-      extremes.withUnsafeBufferPointer { pe in #expect(Kernels.dotFloatInt8(po, pe) == Float(-128 * n)) }
+    for code in [Int8.min, Int8.max, -1] {
+      let extremes = [Int8](repeating: code, count: n)
+      ones.withUnsafeBufferPointer { po in
+        extremes.withUnsafeBufferPointer { pe in
+          #expect(Kernels.dotFloatInt8(po, pe) == Float(Int(code) * n))
+          #expect(Kernels.dotFloatInt8Portable(po, pe) == Float(Int(code) * n))
+        }
+      }
     }
   }
 
