@@ -34,6 +34,12 @@ struct QueryCommand: ParsableCommand {
   @Option(help: "Candidates each side gives a hybrid query.")
   var candidates = 30
 
+  @Option(help: "BM25 k1 for this query (default: the lexical index's own, recorded when it was made).")
+  var k1: Double?
+
+  @Option(help: "BM25 b for this query, 0…1 (default: the lexical index's own).")
+  var b: Double?
+
   @Flag(help: "List passages (a document may appear more than once) instead of documents.")
   var passages = false
 
@@ -68,14 +74,19 @@ struct QueryCommand: ParsableCommand {
     if let alpha, !(0...1).contains(alpha) { throw ValidationError("--alpha must be in 0…1") }
     if let mode, SearchMode(rawValue: mode) == nil { throw ValidationError("--mode is vector, lexical or hybrid, not \(mode)") }
     if let fusion, !["zscore", "rrf"].contains(fusion) { throw ValidationError("--fusion is zscore or rrf, not \(fusion)") }
+    if let k1, !(k1.isFinite && k1 >= 0) { throw ValidationError("--k1 must be a number ≥ 0") }
+    if let b, !(0...1).contains(b) { throw ValidationError("--b must be in 0…1") }
   }
 
   var searchOptions: SearchOptions {
     var fused = Fusion.standard
     if fusion == "rrf" { fused = .reciprocalRank(constant: 60) }
     if let alpha { fused = .normalizedScores(vectorWeight: alpha) }
-    return SearchOptions(k: k, mode: mode.flatMap(SearchMode.init(rawValue:)), index: exact ? .exact : .hnsw(ef: ef),
-                         fusion: fused, passages: passages, minimumScore: minScore, candidates: candidates)
+    var options = SearchOptions(k: k, mode: mode.flatMap(SearchMode.init(rawValue:)), index: exact ? .exact : .hnsw(ef: ef),
+                                fusion: fused, passages: passages, minimumScore: minScore, candidates: candidates)
+    options.bm25K1 = k1
+    options.bm25B = b
+    return options
   }
 
   func run() throws {

@@ -17,8 +17,10 @@ import Testing
   static func lexicalIDs(_ text: String) throws -> [Int32] { try model.tokenizer.encode(text.lowercased()) }
 
   /// BM25 of every passage computed directly from the passages' token ids (idf = ln(1 + (N − df +
-  /// 0.5)/(df + 0.5)), k1 = 1.2, b = 0.75, repeats of a query token counted), best first.
-  static func directBM25(_ query: String, passages: [(id: String, passage: Int, tokens: [Int32])]) throws -> [(id: String, passage: Int, score: Double)] {
+  /// 0.5)/(df + 0.5)), k1 and b as a new store records them — 0.6 and 0.75 — or as given,
+  /// repeats of a query token counted), best first.
+  static func directBM25(_ query: String, passages: [(id: String, passage: Int, tokens: [Int32])], k1: Double = 0.6,
+                         b: Double = 0.75) throws -> [(id: String, passage: Int, score: Double)] {
     let q = try lexicalIDs(query)
     let n = Double(passages.count)
     let avgdl = Double(passages.reduce(0) { $0 + $1.tokens.count }) / n
@@ -32,8 +34,8 @@ import Testing
         let tf = Double(p.tokens.filter { $0 == t }.count)
         guard tf > 0 else { continue }
         let idf: Double = log(1 + (n - Double(d) + 0.5) / (Double(d) + 0.5))
-        let norm: Double = 0.25 + 0.75 * Double(p.tokens.count) / avgdl
-        score += idf * tf * 2.2 / (tf + 1.2 * norm)
+        let norm: Double = 1 - b + b * Double(p.tokens.count) / avgdl
+        score += idf * tf * (k1 + 1) / (tf + k1 * norm)
       }
       if score > 0 { out.append((p.id, p.passage, score)) }
     }
@@ -71,6 +73,28 @@ import Testing
         }
         // Same scores, same order (ties may swap documents of equal score).
         #expect(zip(got, expected).allSatisfy { abs(Double($0.score) - $1.score) <= 1e-4 * max(1, $1.score) })
+        // Another k1 and b for one query: the index keeps raw tf and lengths.
+        let lucene = try Self.directBM25(query, passages: passages, k1: 1.2, b: 0.3).prefix(10)
+        let rescored = try space.query(query, model: Self.model,
+                                       options: SearchOptions(k: 10, mode: .lexical, passages: true, bm25K1: 1.2, bm25B: 0.3))
+        #expect(rescored.count == lucene.count, "\(query) k1 1.2 b 0.3")
+        for (g, e) in zip(rescored, lucene) {
+          #expect(abs(Double(g.score) - e.score) <= 1e-4 * max(1, e.score), "\(query) k1 1.2 b 0.3: \(g.score) vs \(e.score)")
+        }
+        // Documents (each at its best passage): small k (the heap finds a document by scanning)
+        // and large k (by its table).
+        var best: [String: Double] = [:]
+        for e in try Self.directBM25(query, passages: passages) { best[e.id] = max(best[e.id] ?? 0, e.score) }
+        let byDocument = best.values.sorted(by: >)
+        for k in [10, 100] {
+          let documents = try space.query(query, model: Self.model, options: SearchOptions(k: k, mode: .lexical))
+          #expect(documents.count == min(k, byDocument.count), "\(query) k \(k)")
+          #expect(Set(documents.map(\.id)).count == documents.count, "\(query) k \(k): a document twice")
+          for (g, e) in zip(documents, byDocument) {
+            #expect(abs(Double(g.score) - e) <= 1e-4 * max(1, e), "\(query) k \(k): \(g.id) \(g.score) vs \(e)")
+            #expect(abs(Double(g.score) - best[g.id]!) <= 1e-4 * max(1, best[g.id]!), "\(query) k \(k): \(g.id) not at its best passage")
+          }
+        }
       }
     }
   }

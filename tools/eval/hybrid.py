@@ -8,6 +8,8 @@ errors. Only the standard library (and numpy, to rebuild the validation slice) i
   python3 tools/eval/hybrid.py --corpus /tmp/corpus/descriptions.jsonl --work /tmp/hybrid \
       --set validation --count 2000 --alphas 0.3,0.4,0.5,0.6,0.7      # choose the fusion here
   python3 tools/eval/hybrid.py --corpus /tmp/corpus/descriptions.jsonl --work /tmp/hybrid \
+      --set validation --count 2000 --modes bm25 --bm25 1.2:0.75,0.9:0.4,1.5:0.9   # BM25's k1 and b
+  python3 tools/eval/hybrid.py --corpus /tmp/corpus/descriptions.jsonl --work /tmp/hybrid \
       --set heldout --count 5000                                       # report here, once
 """
 import argparse
@@ -57,6 +59,8 @@ def main():
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--alphas", default="0.5", help="comma-separated vector weights of the z-score fusion to try")
     ap.add_argument("--candidates", default="", help="comma-separated hybrid candidate counts to try besides the default")
+    ap.add_argument("--bm25", default="", help="comma-separated k1:b pairs to try (query-time, `quiver query --k1 --b`), lexical and hybrid")
+    ap.add_argument("--modes", default="all", help="'all', or 'bm25' for only the --bm25 configurations")
     ap.add_argument("--out", help="write the results as JSON here")
     args = ap.parse_args()
 
@@ -79,6 +83,12 @@ def main():
         configs.append((f"hybrid, z-score α = {a}", ["--mode", "hybrid", "--alpha", a]))
     for c in filter(None, args.candidates.split(",")):
         configs.append((f"hybrid, the default with {c} candidates a side", ["--mode", "hybrid", "--candidates", c]))
+    if args.modes == "bm25":
+        configs = []
+    for pair in filter(None, args.bm25.split(",")):
+        k1, b = pair.split(":")
+        configs.append((f"lexical, BM25 k1 = {k1}, b = {b}", ["--mode", "lexical", "--k1", k1, "--b", b]))
+        configs.append((f"hybrid, the default with BM25 k1 = {k1}, b = {b}", ["--mode", "hybrid", "--k1", k1, "--b", b]))
     results = {}
     for name, extra in configs:
         answers, seconds = run_queries(args.quiver, store, queries_path, extra)

@@ -22,6 +22,12 @@ public struct BM25: Sendable, Equatable {
     self.b = b
   }
 
+  /// What a store's new lexical index records: k1 = 0.6, b = 0.75, chosen on the validation slice
+  /// (docs/quality.md: hybrid MRR@10 88.3 against 87.7 with Lucene's k1 = 1.2; k1 ∈ {0.5 … 2},
+  /// b ∈ {0.3 … 0.9} tried). An index keeps what it was made with; `SearchOptions.bm25K1`/`bm25B`
+  /// (`quiver query --k1 --b`) score a query with others.
+  public static let standard = BM25(k1: 0.6, b: 0.75)
+
   /// idf of a token held by `df` of `passages` passages.
   @inline(__always)
   public func idf(df: Int, passages: Int) -> Double {

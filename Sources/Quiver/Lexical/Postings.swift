@@ -173,12 +173,22 @@ struct PostingsList {
 
     @inline(__always)
     private mutating func varint() throws -> UInt64 {
-      if position < bytes.count {  // one byte: the common case (small deltas, tf, lengths < 128)
-        let b = bytes[position]
-        if b & 0x80 == 0 {
-          position &+= 1
-          return UInt64(b)
+      // Ten bytes left (the longest varint): decode without a bounds check per byte. Most tf and
+      // lengths take one byte, key deltas three or four (documents are 2²⁰ keys apart).
+      if position &+ 10 <= bytes.count, let base = bytes.baseAddress {
+        let p = base + position
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for i in 0..<10 {
+          let b = p.load(fromByteOffset: i, as: UInt8.self)
+          value |= UInt64(b & 0x7F) &<< shift
+          if b & 0x80 == 0 {
+            position &+= i &+ 1
+            return value
+          }
+          shift &+= 7
         }
+        throw Malformed(reason: "postings varint at \(position) longer than 10 bytes")
       }
       var value: UInt64 = 0
       var shift: UInt64 = 0

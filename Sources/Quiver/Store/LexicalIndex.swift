@@ -264,7 +264,7 @@ struct LexicalIndex {
     let groupShift: UInt64? = documents ? 20 : nil
     do {
       let top = try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength, groupShift: groupShift) {
-        !deadKeys.contains($0) && (allowed?.contains(Self.document(ofPassage: $0)) ?? true)
+        (deadKeys.isEmpty || !deadKeys.contains($0)) && (allowed?.contains(Self.document(ofPassage: $0)) ?? true)
       }
       return (top, terms)
     } catch let e as PostingsList.Malformed {

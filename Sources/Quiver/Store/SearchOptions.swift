@@ -52,10 +52,15 @@ public struct SearchOptions: Sendable {
   /// Only these documents (a filter evaluated beforehand, ``Store/documentSet(where:)``); with
   /// ``filter`` too, documents in both.
   public var allowedDocuments: DocumentSet?
+  /// BM25's k1 and b for this query instead of the lexical index's own (recorded when it was
+  /// made: ``BM25/init(k1:b:)``'s defaults); nil keeps the index's. The index keeps raw term
+  /// frequencies and lengths, so any k1 and b can be scored without re-indexing.
+  public var bm25K1: Double?
+  public var bm25B: Double?
 
   public init(k: Int = 10, mode: SearchMode? = nil, index: Space.Index = .hnsw(ef: 64), fusion: Fusion = .standard,
               passages: Bool = false, minimumScore: Float? = nil, candidates: Int = 30, filter: MetadataFilter? = nil,
-              allowedDocuments: DocumentSet? = nil) {
+              allowedDocuments: DocumentSet? = nil, bm25K1: Double? = nil, bm25B: Double? = nil) {
     self.k = k
     self.mode = mode
     self.index = index
@@ -65,6 +70,8 @@ public struct SearchOptions: Sendable {
     self.candidates = candidates
     self.filter = filter
     self.allowedDocuments = allowedDocuments
+    self.bm25K1 = bm25K1
+    self.bm25B = bm25B
   }
 }
 

@@ -55,14 +55,18 @@ extension Space {
     var lexical: (index: LexicalIndex, record: LexiconRecord, tokens: [Int32])?
     if mode != .vector {
       guard spaceRecord.lexicon != 0 else { throw StoreError.noLexicalIndex(key.description) }
-      guard let (identity, lexicon) = try store.env.read({ txn in try store.lexicon(spaceRecord.lexicon, txn) }) else {
+      guard let found = try store.env.read({ txn in try store.lexicon(spaceRecord.lexicon, txn) }) else {
         throw StoreError.corruptRecord("lexicon \(spaceRecord.lexicon) of \(key) missing")
       }
+      let identity = found.identity
+      var lexicon = found.record
       guard let tokenizer = lexicalTokenizer else {
         throw StoreError.tokenizerMismatch(expected: identity, actual: "none (the query's model does not tokenise)")
       }
       let actual = try tokenizer.tokenizerIdentity
       guard actual == identity else { throw StoreError.tokenizerMismatch(expected: identity, actual: actual) }
+      if let k1 = options.bm25K1 { lexicon.bm25.k1 = k1 }
+      if let b = options.bm25B { lexicon.bm25.b = b }
       let index = try store.env.read { txn in try LexicalIndex(number: lexicon.number, txn) }
       lexical = (index, lexicon, try tokenizer.lexicalTokenIDs([text!])[0])
     }
@@ -136,9 +140,12 @@ extension Space {
         let passage = Int(hit.passage & UInt64(LexicalIndex.passagesPerDocument - 1))
         candidates.add(document: id, passage: passage, lexicalScore: hit.score, lexicalRank: rank)
       }
-      // Score every candidate passage on both sides (hybrid), and resolve texts.
+      // Score every candidate passage on both sides (hybrid); texts are read only for the results.
       var scored: [SearchResult] = []
+      var scoredRows: [UInt64] = []
       var fusedInputs: [(vector: Float?, lexical: Double?, vectorRank: Int?, lexicalRank: Int?)] = []
+      var decoded: [Float] = []
+      decoded.reserveCapacity(dimension)
       for c in candidates.all {
         guard let docBytes = try txn.get(store.docs, key: Array(c.document.utf8)) else { continue }
         let doc = try DocumentRecordView(docBytes)
@@ -147,26 +154,33 @@ extension Space {
         var vectorScore = c.vectorScore
         var lexicalScore = c.lexicalScore
         if mode == .hybrid {
-          if vectorScore == nil, let q { vectorScore = try score(row: row, query: q, txn) }
+          if vectorScore == nil, let q { vectorScore = try score(row: row, query: q, scratch: &decoded, txn) }
           if lexicalScore == nil, let lexical, let number = doc.number {
             let key = LexicalIndex.passageKey(document: number, passage: c.passage)
             lexicalScore = try lexical.index.score(passage: key, terms: terms, record: lexical.record, txn) ?? 0
           }
         }
-        guard let rowBytes = try txn.get(rows, key: BigEndianKey(row)) else { continue }
-        let rowRecord = try RowRecord(decoding: rowBytes)
         scored.append(SearchResult(id: c.document, score: 0, vectorScore: vectorScore, lexicalScore: lexicalScore.map { Float($0) },
-                                   passage: c.passage, text: try doc.text(rowRecord.utf8Range)))
+                                   passage: c.passage, text: ""))
+        scoredRows.append(row)
         fusedInputs.append((vectorScore, lexicalScore, c.vectorRank, c.lexicalRank))
       }
       let fused = Self.fuse(fusedInputs, mode: mode, fusion: options.fusion)
       for i in scored.indices { scored[i].score = fused[i] }
-      scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.id, $0.passage) < ($1.id, $1.passage) }
+      let order = scored.indices.sorted { a, b in
+        scored[a].score != scored[b].score
+          ? scored[a].score > scored[b].score : (scored[a].id, scored[a].passage) < (scored[b].id, scored[b].passage)
+      }
       var results: [SearchResult] = []
       var seen = Set<String>()
-      for r in scored {
+      for i in order where results.count < options.k {
+        var r = scored[i]
         if let minimum = options.minimumScore, r.score < minimum { break }
         if !options.passages && !seen.insert(r.id).inserted { continue }
+        guard let rowBytes = try txn.get(rows, key: BigEndianKey(scoredRows[i])),
+          let docBytes = try txn.get(store.docs, key: Array(r.id.utf8))
+        else { continue }
+        r.text = try DocumentRecordView(docBytes).text(try RowRecord(decoding: rowBytes).utf8Range)
         results.append(r)
       }
       return (results, exhausted)
@@ -195,15 +209,15 @@ extension Space {
     }
   }
 
-  /// Row `row`'s exact score against `q` (as the exact scan scores it).
-  private func score(row: UInt64, query q: [Float], _ txn: LMDBTransaction) throws -> Float? {
+  /// Row `row`'s exact score against `q` (as the exact scan scores it), decoding the row into
+  /// `scratch` (reused across calls).
+  private func score(row: UInt64, query q: [Float], scratch v: inout [Float], _ txn: LMDBTransaction) throws -> Float? {
     let chunk = row / UInt64(Self.rowsPerChunk)
     guard let bytes = try txn.get(vectors, key: BigEndianKey(chunk)) else { return nil }
     let rowBytes = elementType.rowBytes(dimension: dimension)
     let i = Int(row % UInt64(Self.rowsPerChunk))
     guard (i + 1) * rowBytes <= bytes.count else { return nil }
-    var v: [Float] = []
-    v.reserveCapacity(dimension)
+    v.removeAll(keepingCapacity: true)
     RowCodec(elementType: elementType, dimension: dimension).decode(bytes.baseAddress! + i * rowBytes, appendingTo: &v)
     return q.withUnsafeBufferPointer { qp in
       v.withUnsafeBufferPointer { vp in metric == .l2 ? -Kernels.squaredL2(qp, vp) : Kernels.dot(qp, vp) }
@@ -230,11 +244,16 @@ struct CandidatePassages {
     var lexicalRank: Int?
   }
 
+  private struct Key: Hashable {
+    let document: String
+    let passage: Int
+  }
+
   private(set) var all: [Candidate] = []
-  private var index: [String: Int] = [:]
+  private var index: [Key: Int] = [:]
 
   private mutating func slot(_ document: String, _ passage: Int) -> Int {
-    let key = document + "\u{0}" + String(passage)
+    let key = Key(document: document, passage: passage)
     if let i = index[key] { return i }
     all.append(Candidate(document: document, passage: passage))
     index[key] = all.count - 1

@@ -1,7 +1,7 @@
 extension Store {
   /// The lexicon of the tokenizer `identity` (the model at `modelPath` has it), created with
   /// `bm25` if the store has none yet. Returns its number.
-  func lexiconNumber(for identity: String, modelPath: String, bm25: BM25 = BM25(), _ txn: LMDBTransaction) throws -> UInt32 {
+  func lexiconNumber(for identity: String, modelPath: String, bm25: BM25 = .standard, _ txn: LMDBTransaction) throws -> UInt32 {
     let registry = try currentDatabases().lexicons
     let key = Array(identity.utf8)
     if let bytes = try txn.get(registry, key: key) {
