@@ -5,7 +5,8 @@ import Quiver
 /// `quiver-bench search`: the query modes on a real corpus — single-thread latency per query
 /// (p50/p99, one query a call, through ``Space/query(_:model:lexicalTokenizer:options:)``) for
 /// vector (HNSW), lexical and hybrid, and the ingest rate with the lexical index against without it
-/// (store only, no graph, the same documents, the same run).
+/// (store only, no graph, the same documents, the same run; and once each on the default path,
+/// each batch also into the HNSW graph).
 struct SearchBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "search", abstract: "Query-mode latency and the lexical index's ingest cost.")
 
@@ -51,12 +52,26 @@ struct SearchBenchCommand: ParsableCommand {
     report("ingest_docs_per_second_without_lexical", without.max()!)
     report("ingest_docs_per_second_with_lexical", with.max()!)
     report("ingest_with_over_without", with.max()! / without.max()!)
+    // The default ingest path (each batch also into the HNSW graph), once without the lexical
+    // index, then with it: the latter is the store the queries below run on.
+    let plain = "\(scratch)/quiver-bench-search-\(getpid())-graph"
+    try? FileManager.default.removeItem(atPath: plain)
+    defer { try? FileManager.default.removeItem(atPath: plain) }
+    var t0 = MonotonicClock.nanoseconds()
+    try Store.open(at: plain).space(for: staticModel).ingest(documents, model: staticModel, indexingLexically: false)
+    let graphWithout = Double(documents.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9)
+    try? FileManager.default.removeItem(atPath: plain)
     // Query latency per mode on a store with the lexical index and the graph.
     let dir = "\(scratch)/quiver-bench-search-\(getpid())"
     try? FileManager.default.removeItem(atPath: dir)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let space = try Store.open(at: dir).space(for: staticModel)
+    t0 = MonotonicClock.nanoseconds()
     try space.ingest(documents, model: staticModel)
+    let graphWith = Double(documents.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9)
+    report("ingest_with_graph_docs_per_second_without_lexical", graphWithout)
+    report("ingest_with_graph_docs_per_second_with_lexical", graphWith)
+    report("ingest_with_graph_with_over_without", graphWith / graphWithout)
     let step = max(1, shorts.count / max(1, queries))
     let sample = stride(from: 0, to: shorts.count, by: step).prefix(queries).map { shorts[$0] }
     for mode in SearchMode.allCases {
