@@ -176,10 +176,11 @@ extension Space {
       for i in order where results.count < options.k {
         var r = scored[i]
         if let minimum = options.minimumScore, r.score < minimum { break }
-        if !options.passages && !seen.insert(r.id).inserted { continue }
+        if !options.passages && seen.contains(r.id) { continue }
         guard let rowBytes = try txn.get(rows, key: BigEndianKey(scoredRows[i])),
           let docBytes = try txn.get(store.docs, key: Array(r.id.utf8))
         else { continue }
+        seen.insert(r.id)
         r.text = try DocumentRecordView(docBytes).text(try RowRecord(decoding: rowBytes).utf8Range)
         results.append(r)
       }
