@@ -7,7 +7,8 @@
 /// is reached on its Pareto front of (high tf, short length). The header carries a *cover* of that
 /// front: at most four (tf, length) points, each ≥ the tf and ≤ the length of the front points it
 /// stands for — exact when the front has ≤ 4 points, safe always, and far tighter than (max tf, min
-/// length).
+/// length). A list of ≤ 4 entries stores its own points as its cover (dominated ones included: the
+/// bound is the same), without computing the front.
 ///
 /// Bytes (little-endian): a 48-byte header — u32 count n, u32 block count B, u32 0, u32 cover size c,
 /// 4 × (u32 tf, u32 length) the cover (the first c used); B block descriptors of 16 bytes — u64 the
@@ -80,8 +81,11 @@ struct PostingsList {
     var body = ByteWriter(capacity: 4 * entries.count)
     var descriptors = ByteWriter(capacity: descriptorBytes * blocks)
     var previous: UInt64 = 0
+    // A list of at most `coverSize` entries (most lists of a batch's segment) is its own cover:
+    // every point bounds itself, and the largest bound is the same with dominated points kept.
+    let small = entries.count <= coverSize
     var points: [(tf: UInt32, length: UInt32)] = []
-    points.reserveCapacity(entries.count)
+    if !small { points.reserveCapacity(entries.count) }
     var blockStart = 0
     for (i, e) in entries.enumerated() {
       precondition(e.tf > 0 && (i == 0 || e.passage > previous), "postings out of order")
@@ -90,7 +94,7 @@ struct PostingsList {
       body.varint(UInt64(e.tf))
       body.varint(UInt64(e.length))
       previous = e.passage
-      points.append((e.tf, e.length))
+      if !small { points.append((e.tf, e.length)) }
       if i % blockSize == blockSize - 1 || i == entries.count - 1 {
         descriptors.u64(e.passage)
         descriptors.u32(UInt32(blockStart))
@@ -101,7 +105,16 @@ struct PostingsList {
     w.u32(UInt32(entries.count))
     w.u32(UInt32(blocks))
     w.u32(0)
-    write(cover(points), to: &w)
+    if small {
+      w.u32(UInt32(entries.count))
+      for e in entries {
+        w.u32(e.tf)
+        w.u32(e.length)
+      }
+      for _ in entries.count..<coverSize { w.u32(0); w.u32(0) }
+    } else {
+      write(cover(points), to: &w)
+    }
     w.raw(descriptors.bytes)
     w.raw(body.bytes)
     return w.bytes

@@ -146,22 +146,37 @@ public final class Space: @unchecked Sendable {
 
   /// The one ingest loop: `maximumBatch` documents at a time, `prepare` gives their passages,
   /// passage vectors (row-major) and, for the lexical index, the passages' token ids; one write
-  /// transaction stores them, and the graph follows.
+  /// transaction stores them, and the graph follows. A batch is prepared while the one before it
+  /// is written (``BackgroundWrite``): the writes stay one at a time and in order, and a failed write
+  /// stops the ingest before the next one starts.
   private func ingestBatches(
     _ documents: [Document], updatingGraph: Bool, persistingGraph: Bool, progress: ((Int) -> Void)?,
     prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float], [[Int32]]?)
   ) throws -> IngestSummary {
     var summary = IngestSummary()
+    var writing: (write: BackgroundWrite<IngestSummary>, end: Int)?
+    // The write in flight, waited for: its summary counted, progress reported.
+    func finishWriting() throws {
+      guard let w = writing else { return }
+      writing = nil
+      summary.add(try w.write.value())
+      progress?(w.end)
+    }
     var start = 0
     while start < documents.count {
       let end = min(documents.count, start + Self.maximumBatch)
       let batch = Array(documents[start..<end])
-      let (passages, rows, tokens) = try prepare(batch, start..<end)
-      summary.add(try write(batch, passages: passages, vectors: rows, tokens: tokens))
-      if updatingGraph { try syncGraph(persist: false) }
+      let prepared = Result { try prepare(batch, start..<end) }
+      try finishWriting()
+      let (passages, rows, tokens) = try prepared.get()
+      writing = (BackgroundWrite { [self] in
+        let written = try write(batch, passages: passages, vectors: rows, tokens: tokens)
+        if updatingGraph { try syncGraph(persist: false) }
+        return written
+      }, end)
       start = end
-      progress?(start)
     }
+    try finishWriting()
     if updatingGraph && persistingGraph { try syncGraph(persist: true) }
     return summary
   }

@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One batch's write running on a thread of its own, so that an ingest prepares (embeds, tokenises)
+/// the next batch meanwhile. The ingest waits for each write before it starts the next, so writes
+/// still run one at a time and in order, each in its own transaction: a crash loses at most the
+/// batch being written, as before.
+///
+/// A plain thread, not a block on Dispatch's global queue: an ingest called from a thread of that
+/// pool (a test runner, a server) would then wait for work that needs a thread of the same pool,
+/// and the pool does not grow for that — the test suite hung this way.
+final class BackgroundWrite<Value: Sendable>: @unchecked Sendable {
+  // Written once by the write's thread; read after joining it (the join orders the two).
+  private var result: Result<Value, Error>?
+  private var thread: pthread_t?
+
+  /// Starts `body` now (on the calling thread if no thread can be made).
+  init(_ body: @escaping @Sendable () throws -> Value) {
+    let start = ThreadStart { [self] in result = Result { try body() } }
+    let context = Unmanaged.passRetained(start).toOpaque()
+    var handle = pthread_t()
+    let made = pthread_create(&handle, nil, { raw in
+      guard let raw else { return nil }
+      Unmanaged<ThreadStart>.fromOpaque(raw).takeRetainedValue().run()
+      return nil
+    }, context)
+    if made == 0 {
+      thread = handle
+    } else {
+      Unmanaged<ThreadStart>.fromOpaque(context).takeRetainedValue().run()
+    }
+  }
+
+  /// Waits for the write; its value, or its error thrown. Call once.
+  func value() throws -> Value {
+    if let thread {
+      pthread_join(thread, nil)
+      self.thread = nil
+    }
+    guard let result else { preconditionFailure("a background write finished without a result") }
+    return try result.get()
+  }
+}
+
+/// A thread's body, passed through pthread_create's context pointer.
+private final class ThreadStart {
+  let run: () -> Void
+  init(_ run: @escaping () -> Void) { self.run = run }
+}
