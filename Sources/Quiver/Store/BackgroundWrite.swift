@@ -32,6 +32,11 @@ final class BackgroundWrite<Value: Sendable>: @unchecked Sendable {
     }
   }
 
+  /// A write never waited for is still finished before its memory goes (no thread outlives it).
+  deinit {
+    if let thread { pthread_join(thread, nil) }
+  }
+
   /// Waits for the write; its value, or its error thrown. Call once.
   func value() throws -> Value {
     if let thread {
