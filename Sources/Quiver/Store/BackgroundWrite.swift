@@ -8,8 +8,8 @@
 /// batch being written, as before.
 ///
 /// A plain thread, not a block on Dispatch's global queue: an ingest called from a thread of that
-/// pool (a test runner, a server) would then wait for work that needs a thread of the same pool,
-/// and the pool does not grow for that — the test suite hung this way.
+/// pool (a test runner, a server) would then block one of the pool's threads waiting for work that
+/// needs another — a precaution (not observed here), at the cost of one thread start per batch.
 final class BackgroundWrite<Value: Sendable>: @unchecked Sendable {
   // Written once by the write's thread; read after joining it (the join orders the two).
   private var result: Result<Value, Error>?
