@@ -66,11 +66,17 @@ struct PostingsList {
     return out
   }
 
-  private static func write(_ cover: [(tf: UInt32, length: UInt32)], to w: inout ByteWriter) {
+  /// The header's cover field: the point count, then `coverSize` (tf, length) slots, unused ones 0.
+  private static func write(_ cover: some Collection<(tf: UInt32, length: UInt32)>, to w: inout ByteWriter) {
+    precondition(cover.count <= coverSize, "a cover of \(cover.count) points")
     w.u32(UInt32(cover.count))
-    for i in 0..<coverSize {
-      w.u32(i < cover.count ? cover[i].tf : 0)
-      w.u32(i < cover.count ? cover[i].length : 0)
+    for p in cover {
+      w.u32(p.tf)
+      w.u32(p.length)
+    }
+    for _ in cover.count..<coverSize {
+      w.u32(0)
+      w.u32(0)
     }
   }
 
@@ -106,12 +112,7 @@ struct PostingsList {
     w.u32(UInt32(blocks))
     w.u32(0)
     if small {
-      w.u32(UInt32(entries.count))
-      for e in entries {
-        w.u32(e.tf)
-        w.u32(e.length)
-      }
-      for _ in entries.count..<coverSize { w.u32(0); w.u32(0) }
+      write(entries.lazy.map { (tf: $0.tf, length: $0.length) }, to: &w)
     } else {
       write(cover(points), to: &w)
     }

@@ -53,7 +53,7 @@ public struct SearchOptions: Sendable {
   /// ``filter`` too, documents in both.
   public var allowedDocuments: DocumentSet?
   /// BM25's k1 and b for this query instead of the lexical index's own (recorded when it was
-  /// made: ``BM25/init(k1:b:)``'s defaults); nil keeps the index's. The index keeps raw term
+  /// made: ``BM25/standard`` for an index made now); nil keeps the index's. The index keeps raw term
   /// frequencies and lengths, so any k1 and b can be scored without re-indexing.
   public var bm25K1: Double?
   public var bm25B: Double?
