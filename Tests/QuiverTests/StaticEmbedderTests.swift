@@ -98,4 +98,21 @@ import CAllocationCounter
   }
 }
 
+/// The lexical index's tokenisation, word by word through a warm cache, allocates nothing either.
+@Suite struct WordPathAllocationTests {
+  @Test(.enabled(if: qac_available() != 0, "allocations are not counted under a sanitizer")) func wordByWordAllocatesNothingOnceWarm() throws {
+    let bytes = try TestFixtures.readBytes(TestFixtures.sentencePieceModel)
+    let tokenizer = try bytes.withUnsafeBytes { try UnigramTokenizer(modelBytes: $0) }
+    let sentences = try TestFixtures.lines(TestFixtures.sentences).map { Array($0.lowercased().utf8) }
+    let scratch = UnigramTokenizer.Scratch(), cache = WordSegmentCache()
+    var ids: [Int32] = []
+    for s in sentences { s.withUnsafeBytes { tokenizer.encode(utf8: $0, scratch: scratch, words: cache, into: &ids) } }
+    qac_start()
+    for s in sentences { s.withUnsafeBytes { tokenizer.encode(utf8: $0, scratch: scratch, words: cache, into: &ids) } }
+    let allocations = qac_stop()
+    #expect(allocations == 0, "\(allocations) allocations in \(sentences.count) encodes")
+    #expect(cache.count > 1000)
+  }
+}
+
 @inline(never) func blackHoleArray(_ a: [Int]) { precondition(a.count > 0) }

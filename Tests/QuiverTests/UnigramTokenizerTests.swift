@@ -88,6 +88,41 @@ import Testing
     }
   }
 
+  /// Word by word through a cache (the lexical index's path) gives the whole-text ids: on every
+  /// long description and fixture sentence, cased and case-folded, with a roomy cache and with one
+  /// so small that it empties itself every few words; and on the awkward inputs.
+  @Test func wordByWordEqualsWholeText() throws {
+    #expect(native.segmentsByWord)
+    let data = Data(try TestFixtures.readBytes(TestFixtures.corpus))
+    var texts = try data.split(separator: UInt8(ascii: "\n")).map {
+      (try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any])["text"] as! String
+    }
+    texts += try TestFixtures.lines(TestFixtures.sentences)
+    texts += texts.map { $0.lowercased() }
+    texts += ["", " ", "\t\n", "ﬁle ﬂow", "ＦＵＬＬ　ＷＩＤＴＨ", "emoji 🦀🦀 and 漢字かな 漢字かな", "▁▁ already ▁escaped▁",
+              "x86_64 \u{0}\u{7} 🦀 🦀🦀 🦀", String(repeating: "🦀", count: 40) + " " + String(repeating: "🦀", count: 40),
+              String(repeating: "a", count: 200) + " " + String(repeating: "a", count: 200)]
+    let scratch = UnigramTokenizer.Scratch()
+    var whole: [Int32] = [], words: [Int32] = []
+    for cache in [WordSegmentCache(), WordSegmentCache(capacity: 16)] {
+      var mismatches = 0
+      for text in texts {
+        var t = text
+        t.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, into: &whole) }
+        t.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, words: cache, into: &words) }
+        if whole != words {
+          mismatches += 1
+          if mismatches <= 3 { Issue.record("\"\(text.prefix(80))\": words \(words) ≠ whole \(whole)") }
+        }
+      }
+      #expect(mismatches == 0)
+      #expect(cache.count > 0 && cache.count <= 8 || cache.count > 1000)
+      // Some texts hold a word whose segmentation ties (e.g. "LIGGGHTS": two orders of the same
+      // pieces): those take the whole-text pass; the rest go word by word.
+      #expect(cache.wholeTexts > 0 && cache.wholeTexts * 20 < cache.texts, "\(cache.wholeTexts) of \(cache.texts) whole")
+    }
+  }
+
   @Test func scratchReuseAcrossLengthsGivesStableIDs() {
     let scratch = UnigramTokenizer.Scratch()
     let long = Array(String(repeating: "embedded database server ", count: 100).utf8)

@@ -36,6 +36,8 @@ public final class StaticModel: @unchecked Sendable {
   let tokenCodes: UnsafePointer<UInt8>
   /// How this model combines token vectors, with the parameters read from its file.
   let aggregation: Aggregation
+  /// Word caches of the lexical (case-folded) tokenisation, kept across batches.
+  let lexicalWordCaches = WordSegmentCachePool()
 
   /// The aggregator of a model file and its parameters.
   enum Aggregation {
@@ -209,7 +211,8 @@ final class FirstError: @unchecked Sendable {
 extension StaticModel: LexicalTokenizer {
   public var modelFilePath: String { file.path }
 
-  /// The ids of each text case-folded (`lowercased()`), both cores for large batches.
+  /// The ids of each text case-folded (`lowercased()`), both cores for large batches; word by word
+  /// through caches kept across calls (``UnigramTokenizer/encode(utf8:scratch:words:into:)``).
   public func lexicalTokenIDs(_ texts: [String]) throws -> [[Int32]] {
     let out = LexicalTokenSlots(count: texts.count)
     let failure = FirstError()
@@ -218,17 +221,24 @@ extension StaticModel: LexicalTokenizer {
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       let scratch = UnigramTokenizer.Scratch()
       var ids: [Int32] = []
-      do {
-        while true {
-          let start = next.claim(64)
-          guard start < texts.count else { return }
-          for i in start..<min(texts.count, start + 64) {
-            try tokenize(texts[i].lowercased(), scratch: scratch, into: &ids)
-            out.set(i, ids)
+      lexicalWordCaches.withCache { words in
+        do {
+          while true {
+            let start = next.claim(64)
+            guard start < texts.count else { return }
+            for i in start..<min(texts.count, start + 64) {
+              var folded = texts[i].lowercased()
+              if let nativeTokenizer {
+                folded.withUTF8 { nativeTokenizer.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, words: words, into: &ids) }
+              } else {
+                try tokenizer.encode(folded, into: &ids)
+              }
+              out.set(i, ids)
+            }
           }
+        } catch {
+          failure.record(error)
         }
-      } catch {
-        failure.record(error)
       }
     }
     if let error = failure.error { throw error }

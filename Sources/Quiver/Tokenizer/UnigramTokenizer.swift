@@ -61,8 +61,9 @@ public final class UnigramTokenizer: @unchecked Sendable {
     /// and stored rounded to Float; the first offer wins ties. This is libsentencepiece's own
     /// arithmetic (its piece score is promoted to double there), so rounding ties fall its way.
     @inline(__always)
-    func offer(from: Int, to end: Int, piece: Int32, score pieceScore: Float) {
+    func offer(from: Int, to end: Int, piece: Int32, score pieceScore: Float, closest gap: inout Double) {
       let candidate = Double(pieceScore) + Double(score[from])
+      if start[end] >= 0 { gap = min(gap, abs(candidate - Double(score[end]))) }
       if start[end] < 0 || candidate > Double(score[end]) {
         score[end] = Float(candidate)
         start[end] = Int32(from)
@@ -117,6 +118,10 @@ public final class UnigramTokenizer: @unchecked Sendable {
     addDummyPrefix = proto.addDummyPrefix
     removeExtraWhitespaces = proto.removeExtraWhitespaces
     escapeWhitespaces = proto.escapeWhitespaces
+    let space: [UInt8] = [0xE2, 0x96, 0x81]
+    segmentsByWord = proto.escapeWhitespaces && !proto.pieces.contains { p in
+      p.bytes.count > 3 && (1..<(p.bytes.count - 2)).contains { p.bytes[$0] == 0xE2 && Array(p.bytes[$0..<$0 + 3]) == space }
+    }
     replacementCharacter = .allocate(capacity: 3)
     _ = replacementCharacter.initialize(from: [0xEF, 0xBF, 0xBD])
   }
@@ -134,11 +139,21 @@ public final class UnigramTokenizer: @unchecked Sendable {
   public func encode(utf8 text: UnsafeRawBufferPointer, scratch: Scratch, into ids: inout [Int32]) {
     ids.removeAll(keepingCapacity: true)
     normalize(text, into: &scratch.normalized)
-    let n = scratch.normalized.count
-    guard n > 0 else { return }
+    guard !scratch.normalized.isEmpty else { return }
+    _ = scratch.normalized.withUnsafeBufferPointer { segment($0, scratch: scratch, appendingTo: &ids) }
+  }
+
+  /// Viterbi over `text` (normalised bytes), its ids appended to `ids` in order; runs of unknowns
+  /// merge into one id. Returns the best path's score and how near two competing paths came.
+  @discardableResult
+  private func segment(_ text: UnsafeBufferPointer<UInt8>, scratch: Scratch, appendingTo ids: inout [Int32])
+    -> (score: Float, closest: Double)
+  {
+    let n = text.count
+    let first = ids.count
     scratch.reset(positions: n + 1)
-    scratch.withPaths { paths in
-      scratch.normalized.withUnsafeBufferPointer { viterbi($0, paths) }
+    let result = scratch.withPaths { paths in
+      let closest = viterbi(text, paths)
       // Backtrack from the end; merge runs of unknowns.
       var end = n
       var previous: Int32 = -1
@@ -148,28 +163,99 @@ public final class UnigramTokenizer: @unchecked Sendable {
         previous = id
         end = Int(paths.start[end])
       }
+      return (paths.score[n], closest)
     }
-    ids.reverse()
+    // Reversed in place (a reverse through `ids[first...]` copies the slice: an allocation a call).
+    var i = first, j = ids.count - 1
+    while i < j {
+      ids.swapAt(i, j)
+      i += 1
+      j -= 1
+    }
+    return result
+  }
+
+  /// Whether ``encode(utf8:scratch:words:into:)`` may segment word by word: spaces are escaped as
+  /// "▁" and no piece holds a "▁" after its first character, so no piece spans a word boundary
+  /// and every path of a text passes through each word's start.
+  public let segmentsByWord: Bool
+
+  /// Encodes UTF-8 bytes into `ids` (replacing its contents), the same ids as
+  /// ``encode(utf8:scratch:into:)``, but word by word through `words`: the normalised text is cut
+  /// before every "▁" and a word segmented before is copied from the cache.
+  ///
+  /// Why the ids are the same: every path passes through each word's start, so the whole-text
+  /// Viterbi picks, inside each word, between candidates that share the score up to that start;
+  /// only Float rounding of that shared score (which grows along the text) can tip a choice, and
+  /// only between candidates nearer than a few ulps of it. Each word's segmentation records how
+  /// near its closest competition came; when that is within the rounding margin at the word's
+  /// place in the text (an exact tie, say, between two orders of the same pieces), the text is
+  /// encoded whole instead. Models for which ``segmentsByWord`` is false are always encoded whole.
+  public func encode(utf8 text: UnsafeRawBufferPointer, scratch: Scratch, words: WordSegmentCache, into ids: inout [Int32]) {
+    guard segmentsByWord else { return encode(utf8: text, scratch: scratch, into: &ids) }
+    ids.removeAll(keepingCapacity: true)
+    normalize(text, into: &scratch.normalized)
+    let n = scratch.normalized.count
+    guard n > 0 else { return }
+    let byWords = scratch.normalized.withUnsafeBufferPointer { all -> Bool in
+      var start = 0
+      var magnitude = 0.0  // |the whole-text pass's running score| at the end of this word
+      while start < n {
+        // The next word starts at the next "▁" (E2 96 81) after this word's first character.
+        var end = start + Self.oneCharLength(all[start])
+        while end < n, !(all[end] == 0xE2 && end + 2 < n && all[end + 1] == 0x96 && all[end + 2] == 0x81) { end += 1 }
+        end = min(end, n)
+        let word = UnsafeBufferPointer(rebasing: all[start..<end])
+        start = end
+        let first = ids.count
+        let found: (score: Float, closest: Double)
+        if word.count > WordSegmentCache.longestWord {
+          found = segment(word, scratch: scratch, appendingTo: &ids)
+        } else {
+          let hash = WordSegmentCache.hash(word)
+          if let cached = words.append(word, hash: hash, to: &ids) {
+            found = cached
+          } else {
+            found = segment(word, scratch: scratch, appendingTo: &ids)
+            words.insert(word, hash: hash, ids: ids[first...], score: found.score, closest: found.closest)
+          }
+        }
+        magnitude += Double(abs(found.score))
+        let margin = (Double(Float(magnitude).ulp) + Double(abs(found.score).ulp)) * Double(word.count + 2)
+        guard found.closest > margin else { return false }
+        if first > 0, first < ids.count, ids[first] == unknownID, ids[first - 1] == unknownID { ids.remove(at: first) }
+      }
+      return true
+    }
+    words.texts += 1
+    if !byWords {
+      words.wholeTexts += 1
+      encode(utf8: text, scratch: scratch, into: &ids)
+    }
   }
 
   /// Viterbi over the lattice, built on the fly: for each character boundary `pos` in order, every
   /// piece starting there (shortest first), then an unknown single character when no
   /// one-character piece exists, is offered as the last piece of a path to its end.
-  private func viterbi(_ text: UnsafeBufferPointer<UInt8>, _ paths: Paths) {
+  /// Returns the smallest difference between two competing paths' scores at any position (∞ when
+  /// no two ever competed): how near the segmentation came to a tie.
+  private func viterbi(_ text: UnsafeBufferPointer<UInt8>, _ paths: Paths) -> Double {
     let n = text.count
+    var closest = Double.infinity
     do {
       var pos = 0
       while pos < n {
         let charLength = min(Self.oneCharLength(text[pos]), n - pos)
         var hasSingle = false
         trie.forEachPrefix(of: UnsafeBufferPointer(rebasing: text[pos...])) { piece, length, score in
-          paths.offer(from: pos, to: pos + length, piece: piece, score: score)
+          paths.offer(from: pos, to: pos + length, piece: piece, score: score, closest: &closest)
           if length == charLength { hasSingle = true }
         }
-        if !hasSingle { paths.offer(from: pos, to: pos + charLength, piece: unknownID, score: unknownScore) }
+        if !hasSingle { paths.offer(from: pos, to: pos + charLength, piece: unknownID, score: unknownScore, closest: &closest) }
         pos += charLength
       }
     }
+    return closest
   }
 
   /// SentencePiece's normaliser: charsmap rules (longest match), else the character as is (or
