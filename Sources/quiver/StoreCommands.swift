@@ -101,25 +101,27 @@ struct IngestCommand: ParsableCommand {
       if hnsw { try reportGraph(target) }
       return
     }
-    // Streamed: a batch of documents is read, stored (one transaction) and dropped before the next.
+    // Streamed: batches of documents are read and embedded while the batch before is written (one
+    // transaction each), and dropped once stored.
     let reader = try CorpusReader(paths)
     let model = try options.openModel()
     let space = try store.space(for: model, dimension: options.dimension, elementType: try options.elementType())
     let terminal = isatty(STDERR_FILENO) != 0
-    var summary = Space.IngestSummary()
     var problems: [CorpusReader.Problem] = []
     var reported = 0
-    while let batch = try reader.next(Space.maximumBatch, problems: &problems, stoppingAtProblem: strict) {
+    let summary = try space.ingest(batches: {
+      // --strict: the batch read up to the first problem is stored, then the stream ends.
+      guard !(strict && !problems.isEmpty), let batch = try reader.next(Space.maximumBatch, problems: &problems, stoppingAtProblem: strict)
+      else { return nil }
       if !strict { for p in problems[reported...] { FileHandle.standardError.write(Data("skipped \(p)\n".utf8)) } }
       reported = problems.count
-      if !batch.isEmpty {
-        summary.add(try space.ingest(batch, model: model, updatingGraph: hnsw, persistingGraph: false, indexingLexically: lexical))
-      }
-      reportProgress(summary.documents, reader: reader, started: started, terminal: terminal)
-      if strict, let first = problems.first {
-        if hnsw { try space.updateGraph() }
-        throw CorpusReader.Failure(description: "\(first) (stopped by --strict; \(summary.documents) documents before it are stored)")
-      }
+      return batch
+    }, model: model, updatingGraph: hnsw, persistingGraph: false, indexingLexically: lexical) { done in
+      reportProgress(done, reader: reader, started: started, terminal: terminal)
+    }
+    if strict, let first = problems.first {
+      if hnsw { try space.updateGraph() }
+      throw CorpusReader.Failure(description: "\(first) (stopped by --strict; \(summary.documents) documents before it are stored)")
     }
     if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
     if hnsw { try space.updateGraph() }  // the graph file, written once

@@ -74,6 +74,40 @@ import Testing
     }
   }
 
+  /// A stream of batches (the CLI's path): every batch stored, in order, with the same result as
+  /// one array; an invalid document stops the stream at its batch, the batches before it kept, and
+  /// a failure to read the next batch surfaces after the batch in flight is written.
+  @Test func streamedBatchesAreStoredInOrderAndStopAtABadBatch() throws {
+    let docs = try Self.corpus(300).map(\.doc)
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      var batches = [Array(docs[0..<120]), [], Array(docs[120..<250])][...]
+      var reported: [Int] = []
+      let summary = try space.ingest(batches: { batches.popFirst() }, model: Self.model) { reported.append($0) }
+      #expect(summary.documents == 250 && reported == [120, 250])
+      #expect(try store.stats().documents == 250)
+      #expect(try store.verifyLexicalIndexes().isEmpty)
+      for doc in docs.prefix(250).suffix(5) {
+        #expect(try space.search(text: String(doc.text.prefix(300)), model: Self.model, k: 1).first?.id == doc.id)
+      }
+      var bad = [Array(docs[250..<270]), [Document(id: "empty", text: "")], Array(docs[270..<300])][...]
+      #expect(throws: StoreError.self) { try space.ingest(batches: { bad.popFirst() }, model: Self.model) }
+      #expect(try store.stats().documents == 270 && bad.count <= 1)
+      struct ReadFailure: Error {}
+      var calls = 0
+      #expect(throws: ReadFailure.self) {
+        try space.ingest(batches: {
+          calls += 1
+          if calls == 2 { throw ReadFailure() }
+          return Array(docs[270..<300])
+        }, model: Self.model)
+      }
+      #expect(try store.stats().documents == 300)
+      #expect(try store.verifyLexicalIndexes().isEmpty)
+    }
+  }
+
   @Test func deleteAndReingest() throws {
     let docs = try Self.corpus(60).map(\.doc)
     try withTemporaryDirectory { dir in

@@ -94,12 +94,34 @@ public final class Space: @unchecked Sendable {
     updatingGraph: Bool = true, persistingGraph: Bool = true, indexingLexically: Bool = true,
     progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
+    for d in documents { try d.validate() }
+    var start = 0
+    return try ingest(batches: {
+      guard start < documents.count else { return nil }
+      let end = min(documents.count, start + Self.maximumBatch)
+      defer { start = end }
+      return Array(documents[start..<end])
+    }, model: model, splitter: splitter, updatingGraph: updatingGraph, persistingGraph: persistingGraph,
+       indexingLexically: indexingLexically, progress: progress)
+  }
+
+  /// Embeds and stores a stream of documents as ``ingest(_:model:splitter:updatingGraph:persistingGraph:indexingLexically:progress:)``
+  /// does, one write transaction a batch: `next` returns the next batch (at most ``maximumBatch``
+  /// documents; an empty one is skipped) or nil at the end, and is called while the batch before
+  /// is being written, so reading, embedding and writing overlap. Each batch is validated before
+  /// it is written; a bad document stops the ingest there, the batches before it stored.
+  @discardableResult
+  public func ingest(
+    batches next: () throws -> [Document]?, model: any EmbeddingService, splitter: PassageSplitter = PassageSplitter(),
+    updatingGraph: Bool = true, persistingGraph: Bool = true, indexingLexically: Bool = true,
+    progress: ((Int) -> Void)? = nil
+  ) throws -> IngestSummary {
     try store.requireWritable()
     let configuration = try embeddingConfiguration(of: model)
-    for d in documents { try d.validate() }
     let tokenizing = indexingLexically ? model as? any LexicalTokenizer : nil
     if let tokenizing { try attachLexicon(tokenizing, modelPath: tokenizing.modelFilePath) }
-    return try ingestBatches(documents, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: progress) { batch, _ in
+    return try ingestBatches(next, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: progress) { batch, _ in
+      for d in batch { try d.validate() }
       let passages = batch.map { splitter.passages(of: $0.text) }
       var texts: [String] = []
       for (doc, ps) in zip(batch, passages) {
@@ -136,7 +158,14 @@ public final class Space: @unchecked Sendable {
     }
     for d in documents { try d.validate() }
     if let lexicalTokenizer { try attachLexicon(lexicalTokenizer, modelPath: nil) }
-    return try ingestBatches(documents, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: nil) { batch, range in
+    var start = 0
+    let next = { () -> [Document]? in
+      guard start < documents.count else { return nil }
+      let end = min(documents.count, start + Self.maximumBatch)
+      defer { start = end }
+      return Array(documents[start..<end])
+    }
+    return try ingestBatches(next, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: nil) { batch, range in
       var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
       if metric == .cosine { Self.normalizeRows(&rows, dimension) }
       let tokens = try lexicalTokenizer?.lexicalTokenIDs(batch.map(\.text))
@@ -144,13 +173,14 @@ public final class Space: @unchecked Sendable {
     }
   }
 
-  /// The one ingest loop: `maximumBatch` documents at a time, `prepare` gives their passages,
+  /// The one ingest loop: batch by batch from `next` (each at most `maximumBatch` documents; `prepare`
+  /// gets the batch and its documents' positions in the whole stream) `prepare` gives their passages,
   /// passage vectors (row-major) and, for the lexical index, the passages' token ids; one write
   /// transaction stores them, and the graph follows. A batch is prepared while the one before it
   /// is written (``BackgroundWrite``): the writes stay one at a time and in order, and a failed write
   /// stops the ingest before the next one starts.
   private func ingestBatches(
-    _ documents: [Document], updatingGraph: Bool, persistingGraph: Bool, progress: ((Int) -> Void)?,
+    _ next: () throws -> [Document]?, updatingGraph: Bool, persistingGraph: Bool, progress: ((Int) -> Void)?,
     prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float], [[Int32]]?)
   ) throws -> IngestSummary {
     var summary = IngestSummary()
@@ -163,9 +193,18 @@ public final class Space: @unchecked Sendable {
       progress?(w.end)
     }
     var start = 0
-    while start < documents.count {
-      let end = min(documents.count, start + Self.maximumBatch)
-      let batch = Array(documents[start..<end])
+    while true {
+      // The next batch is read and prepared while the one before is written; a failure to read
+      // or prepare it is raised only after that write has finished.
+      let read = Result { try next() }
+      guard case .success(let batch?) = read else {
+        try finishWriting()
+        _ = try read.get()
+        break
+      }
+      guard !batch.isEmpty else { continue }
+      precondition(batch.count <= Self.maximumBatch, "a batch of \(batch.count) documents, above \(Self.maximumBatch)")
+      let end = start + batch.count
       let prepared = Result { try prepare(batch, start..<end) }
       try finishWriting()
       let (passages, rows, tokens) = try prepared.get()
@@ -176,7 +215,6 @@ public final class Space: @unchecked Sendable {
       }, end)
       start = end
     }
-    try finishWriting()
     if updatingGraph && persistingGraph { try syncGraph(persist: true) }
     return summary
   }
