@@ -22,6 +22,12 @@ struct SearchBenchCommand: ParsableCommand {
   @Option(help: "Directory for the temporary stores (removed afterwards).")
   var scratch = "/tmp"
 
+  @Option(help: "Store-only ingest rounds, each timing without and with the lexical index back to back (the order alternating).")
+  var ingestRounds = 3
+
+  @Flag(help: "Stop after the store-only ingest rounds (no graph, no queries).")
+  var ingestOnly = false
+
   @Flag(help: "Print one JSON object instead of a table.")
   var json = false
 
@@ -35,10 +41,11 @@ struct SearchBenchCommand: ParsableCommand {
     }
     if !json { print("search benchmark: \(documents.count) documents, \(min(queries, shorts.count)) queries a mode, one thread") }
     report("documents", Double(documents.count))
-    // Ingest rates, store only, without and then with the lexical index (alternating twice).
+    // Ingest rates, store only, without and with the lexical index, in rounds whose order
+    // alternates; medians over rounds, and each round's ratio.
     var without: [Double] = [], with: [Double] = []
-    for round in 0..<2 {
-      for lexical in round == 0 ? [false, true] : [true, false] {
+    for round in 0..<max(1, ingestRounds) {
+      for lexical in round % 2 == 0 ? [false, true] : [true, false] {
         let dir = "\(scratch)/quiver-bench-search-\(getpid())-\(lexical)"
         try? FileManager.default.removeItem(atPath: dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -49,9 +56,14 @@ struct SearchBenchCommand: ParsableCommand {
         if lexical { with.append(rate) } else { without.append(rate) }
       }
     }
-    report("ingest_docs_per_second_without_lexical", without.max()!)
-    report("ingest_docs_per_second_with_lexical", with.max()!)
-    report("ingest_with_over_without", with.max()! / without.max()!)
+    report("ingest_docs_per_second_without_lexical", Percentiles(without).median)
+    report("ingest_docs_per_second_with_lexical", Percentiles(with).median)
+    report("ingest_with_over_without", Percentiles(zip(with, without).map { $0 / $1 }).median)
+    for (i, pair) in zip(with, without).enumerated() { report("ingest_with_over_without_round_\(i + 1)", pair.0 / pair.1) }
+    if ingestOnly {
+      if json { print(Self.json(results)) }
+      return
+    }
     // The default ingest path (each batch also into the HNSW graph), once without the lexical
     // index, then with it: the latter is the store the queries below run on.
     let plain = "\(scratch)/quiver-bench-search-\(getpid())-graph"
@@ -87,9 +99,11 @@ struct SearchBenchCommand: ParsableCommand {
       report("\(mode.rawValue)_p50_us", p.median)
       report("\(mode.rawValue)_p99_us", p.at(99))
     }
-    if json {
-      print("{\"benchmark\":\"search\"," + results.map { "\"\($0.0)\":\(fmt($0.1))" }.joined(separator: ",") + "}")
-    }
+    if json { print(Self.json(results)) }
+  }
+
+  static func json(_ results: [(String, Double)]) -> String {
+    "{\"benchmark\":\"search\"," + results.map { "\"\($0.0)\":\(fmt($0.1))" }.joined(separator: ",") + "}"
   }
 
   /// Documents (long descriptions; those over the per-document limit left out) and the short
