@@ -143,11 +143,17 @@ struct QueryCommand: ParsableCommand {
     }
     var model = explicitModel
     if model == nil, chosen.key.model.hasPrefix("qvm:") {
-      // The file the space recorded, else a fixture model of the space's identity (a format 1 store).
-      guard let path = try chosen.modelPath.flatMap({ FileManager.default.fileExists(atPath: $0) ? $0 : nil })
-        ?? Fixtures.model(identity: chosen.key.model)
+      // The file the space recorded while it still holds that model, else a fixture model of the
+      // space's identity (a format 1 store, or a recorded file since replaced by another model).
+      let recorded = try chosen.modelPath.flatMap { path -> String? in
+        guard let file = try? ModelFile(path: path, verification: .structure), "qvm:" + file.contentHashHex == chosen.key.model
+        else { return nil }
+        return path
+      }
+      guard let path = recorded ?? Fixtures.model(identity: chosen.key.model)
       else {
-        throw ValidationError("space \(chosen.key) was made with a model file that is not here (\(try chosen.modelPath ?? "not recorded")): pass --model")
+        let where_ = try chosen.modelPath.map { FileManager.default.fileExists(atPath: $0) ? "\($0) now holds another model" : "\($0) is gone" }
+        throw CommandFailure(description: "space \(chosen.key) was made with a model file that is not here (\(where_ ?? "not recorded")): pass --model")
       }
       model = try StaticModel(path: path)
     }

@@ -6,10 +6,11 @@ import Testing
 /// as one line with a non-zero exit, no store created by reading.
 @Suite struct CommandLineTests {
   /// Runs the release `quiver` with `arguments`; returns its exit status, standard output and error.
-  static func quiver(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+  static func quiver(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CrashSafetyTests.quiverBinary)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -54,6 +55,36 @@ import Testing
       #expect(try Self.object(snapshot.output)["graph_files"] as? Int == 1)
       let asked = ["query", "--json", "--exact", "-k", "5", String(docs[7].text.prefix(120))]
       #expect(try Self.quiver(asked + ["--store", dir + "/copy"]).output == (try Self.quiver(asked + ["--store", store]).output))
+    }
+  }
+
+  /// A space answers with its own model after the file it recorded is replaced by another model
+  /// (a fixture of the space's identity is found instead), and when none is here the error says
+  /// what happened to the file.
+  @Test func aSpaceWhoseModelFileWasReplacedAnswersWithItsOwnModelOrSaysWhy() throws {
+    try withTemporaryDirectory { dir in
+      var seen = Set<String>()
+      let docs = try StoreTests.corpus(40).map(\.doc).filter { seen.insert($0.id).inserted }.prefix(20)
+      let input = dir + "/docs.jsonl"
+      let lines = try docs.map { String(decoding: try JSONSerialization.data(withJSONObject: ["id": $0.id, "text": $0.text]), as: UTF8.self) }
+      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let model = dir + "/model.qvm", store = dir + "/store"
+      try FileManager.default.copyItem(atPath: TestFixtures.model256PQ, toPath: model)
+      #expect(try Self.quiver(["ingest", "--store", store, "--model", model, input]).status == 0)
+      let ask = ["query", "--store", store, "--json", "-k", "3", String(docs[2].text.prefix(200))]
+      let before = try Self.quiver(ask)
+      #expect(before.status == 0, "\(before.error)")
+      // The recorded file now holds the fusion model: the fixture mean model (same identity) answers.
+      try FileManager.default.removeItem(atPath: model)
+      try FileManager.default.copyItem(atPath: TestFixtures.directory + "/quiver-256d-pq-fusion.qvm", toPath: model)
+      let after = try Self.quiver(ask)
+      #expect(after.status == 0, "\(after.error)")
+      #expect(after.output == before.output)
+      // No fixture of the space's identity (an empty fixtures folder): one line naming the file.
+      try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true)
+      let refused = try Self.quiver(ask, environment: ["QUIVER_FIXTURES": dir + "/empty"])
+      #expect(refused.status != 0)
+      #expect(refused.error.contains("\(model) now holds another model") && refused.error.split(separator: "\n").count == 1, "\(refused.error)")
     }
   }
 
