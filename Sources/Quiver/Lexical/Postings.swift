@@ -46,11 +46,22 @@ struct PostingsList {
         if front.last.map({ p.length < $0.length }) ?? true { front.append(p) }
       }
     } else {
-      var shortest: [UInt32: UInt32] = [:]
-      for p in all { shortest[p.tf] = min(shortest[p.tf] ?? .max, p.length) }
-      for tf in shortest.keys.sorted(by: >) {
-        let length = shortest[tf]!
-        if front.last.map({ length < $0.length }) ?? true { front.append((tf, length)) }
+      // The shortest length at each tf in a table indexed by tf (tfs are small; a list whose
+      // largest tf is not takes the dictionary).
+      let largest = all.reduce(0) { Swift.max($0, $1.tf) }
+      if largest < 4096 {
+        var shortest = [UInt32](repeating: .max, count: Int(largest) + 1)
+        for p in all { shortest[Int(p.tf)] = Swift.min(shortest[Int(p.tf)], p.length) }
+        for tf in stride(from: Int(largest), through: 0, by: -1) where shortest[tf] != .max {
+          if front.last.map({ shortest[tf] < $0.length }) ?? true { front.append((UInt32(tf), shortest[tf])) }
+        }
+      } else {
+        var shortest: [UInt32: UInt32] = [:]
+        for p in all { shortest[p.tf] = Swift.min(shortest[p.tf] ?? .max, p.length) }
+        for tf in shortest.keys.sorted(by: >) {
+          let length = shortest[tf]!
+          if front.last.map({ length < $0.length }) ?? true { front.append((tf, length)) }
+        }
       }
     }
     guard front.count > coverSize else { return front }

@@ -159,12 +159,16 @@ struct LexicalIndex {
     }
     var next = try old.map { try token(after: nil, in: $0.number) }
     var written = false
-    while let t = next.compactMap({ $0 }).min() {
-      var list: [PostingsList.Entry] = []
+    var list: [PostingsList.Entry] = []
+    while true {
+      var smallest: Int32?
+      for n in next { if let n, n < (smallest ?? .max) { smallest = n } }
+      guard let t = smallest else { break }
+      list.removeAll(keepingCapacity: true)
       for (i, s) in old.enumerated() where next[i] == t {
         guard let bytes = try txn.get(postings, key: Self.listKey(s.number, t)) else { throw StoreError.corruptRecord("postings list") }
         for e in try Self.decode(bytes) {
-          if deadKeys.contains(e.passage) {
+          if !deadKeys.isEmpty && deadKeys.contains(e.passage) {
             dropped[t, default: 0] += 1
             droppedPassages.insert(e.passage)
           } else {

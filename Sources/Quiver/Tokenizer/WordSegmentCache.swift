@@ -23,9 +23,11 @@ public final class WordSegmentCache {
     var closest: Double = 0
   }
 
-  private var slots: [Slot]
-  private var keys: [UInt8] = []
-  private var ids: [Int32] = []
+  // Unchecked: the cache belongs to one thread (see above), and a dynamic exclusivity check on
+  // each of a word's three array accesses cost more than the lookup itself.
+  @exclusivity(unchecked) private var slots: [Slot]
+  @exclusivity(unchecked) private var keys: [UInt8] = []
+  @exclusivity(unchecked) private var ids: [Int32] = []
   private var used = 0
   private let mask: Int
 
