@@ -17,7 +17,7 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_MODEL = "quiver-256d-pq-stateful.qvm"
+DEFAULT_MODEL = "quiver-256d-pq-stateful-trained-vectors.qvm"
 
 
 class BuildWithLibrary(build_py):

@@ -20,14 +20,16 @@ import Testing
   @Test(arguments: [
     ("256d-pq-fusion", "fusion"), ("256d-pq-stateful", "stateful"),
     ("256d-pq-stateful-boost-only", "boost-only"), ("256d-pq-stateful-boost-state", "boost+state"),
+    ("256d-pq-stateful-trained-vectors", "stateful"),
   ])
   func matchesTheNumpyReference(reference: String, setting: String) throws {
-    let path = setting == "fusion" ? TestFixtures.model256Fusion : TestFixtures.model256Stateful
+    let path = setting == "fusion" ? TestFixtures.model256Fusion
+      : reference.hasSuffix("trained-vectors") ? TestFixtures.model256StatefulTrainedVectors : TestFixtures.model256Stateful
     let model = try StaticModel(path: path)
     let rows = try TestFixtures.float16Rows(TestFixtures.directory + "/reference-\(reference).npy")
     let sentences = try TestFixtures.lines(TestFixtures.sentences)
     // The trained aggregators on 1,000 sentences; the ablation settings (the same code, terms switched
-    // off) on 400, to keep the fixtures under 20 MB.
+    // off) on 400, to keep the fixtures small.
     #expect(rows.count >= (reference.contains("-boost") ? 400 : 1000))
     let embedder = try model.makeEmbedder()
     if setting != "fusion" { embedder.statefulModes = StatefulModes(name: setting) }
@@ -45,6 +47,10 @@ import Testing
     #expect(try StaticModel(path: TestFixtures.model256Fusion).aggregator == .fusion)
     let stateful = try StaticModel(path: TestFixtures.model256Stateful)
     #expect(stateful.aggregator == .stateful && stateful.trainedStatefulModes == .full)
+    // The default model is the stateful aggregator over token vectors trained with it.
+    let defaultModel = try StaticModel(path: Fixtures.model)
+    #expect(Fixtures.model.hasSuffix("/quiver-256d-pq-stateful-trained-vectors.qvm"))
+    #expect(defaultModel.aggregator == .stateful && defaultModel.trainedStatefulModes == .full)
   }
 
   /// Mean pooling cannot hear word order; fusion and the stateful aggregator can.

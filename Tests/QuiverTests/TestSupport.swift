@@ -22,6 +22,8 @@ enum TestFixtures {
   static func reference(_ name: String) -> String { directory + "/reference-\(name).npy" }
   static var model256Fusion: String { directory + "/quiver-256d-pq-fusion.qvm" }
   static var model256Stateful: String { directory + "/quiver-256d-pq-stateful.qvm" }
+  /// The default model: the stateful aggregator with its token vectors trained too.
+  static var model256StatefulTrainedVectors: String { directory + "/quiver-256d-pq-stateful-trained-vectors.qvm" }
 
   /// The rows of a little-endian float16 `.npy` matrix (the aggregators' reference vectors), as f32.
   static func float16Rows(_ path: String) throws -> [[Float]] {

@@ -10,7 +10,7 @@ import numpy as np
 from .errors import BY_STATUS, InternalError
 
 LIB_DIR = Path(__file__).resolve().parent / "_lib"
-DEFAULT_MODEL = LIB_DIR / "quiver-256d-pq-stateful.qvm"
+DEFAULT_MODEL = LIB_DIR / "quiver-256d-pq-stateful-trained-vectors.qvm"
 
 QV_OPEN_CREATE = 1
 QV_OPEN_READ_ONLY = 2

@@ -11,7 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 CLI = Path(os.environ.get("QUIVER_CLI", REPO / ".build" / "release" / "quiver"))
 CORPUS = REPO / "fixtures" / "debian-descriptions.jsonl"
-DEFAULT_MODEL = REPO / "fixtures" / "quiver-256d-pq-stateful.qvm"
+DEFAULT_MODEL = REPO / "fixtures" / "quiver-256d-pq-stateful-trained-vectors.qvm"
 
 
 def run_cli(*args, stdin=None):

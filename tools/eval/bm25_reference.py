@@ -38,7 +38,7 @@ def main():
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--quiver", default=".build/release/quiver")
-    ap.add_argument("--model", default="fixtures/quiver-256d-pq-stateful.qvm")
+    ap.add_argument("--model", default="fixtures/quiver-256d-pq-stateful-trained-vectors.qvm")
     ap.add_argument("--spm", default="fixtures/debian-unigram-32k.model")
     ap.add_argument("--count", type=int, default=1000)
     args = ap.parse_args()

@@ -54,7 +54,7 @@ def main():
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--quiver", default=".build/release/quiver")
-    ap.add_argument("--model", default="fixtures/quiver-256d-pq-stateful.qvm")
+    ap.add_argument("--model", default="fixtures/quiver-256d-pq-stateful-trained-vectors.qvm")
     ap.add_argument("--set", choices=["heldout", "validation"], default="validation")
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--alphas", default="0.5", help="comma-separated vector weights of the z-score fusion to try")

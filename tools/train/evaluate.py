@@ -25,12 +25,14 @@ sys.path.insert(0, os.path.join(HERE, "..", "distill"))
 sys.path.insert(0, os.path.join(HERE, "..", "eval"))
 from reference import ReferenceEmbedder  # noqa: E402
 from retrieval import held_out, metrics  # noqa: E402
+import heldout  # noqa: E402
 
 WORDNET = "/usr/share/wordnet"
 
 
-def phrases(count, seed, root=WORDNET):
-    """(phrase, gloss) for multi-word noun lemmas, each with the gloss of its first (most frequent) sense."""
+def phrases(count, seed, root=WORDNET, exclude=frozenset()):
+    """(phrase, gloss) for multi-word noun lemmas, each with the gloss of its first (most frequent)
+    sense; phrases or glosses in `exclude` are skipped."""
     offsets = {}
     with open(os.path.join(root, "index.noun"), encoding="latin-1") as f:
         for line in f:
@@ -57,11 +59,26 @@ def phrases(count, seed, root=WORDNET):
         gloss = glosses.get(offsets[lemma])
         if not gloss or gloss in seen:
             continue
+        phrase, definition = lemma.replace("_", " "), gloss.split(";")[0].strip()
+        if phrase in exclude or definition in exclude:
+            continue
         seen.add(gloss)
-        picked.append((lemma.replace("_", " "), gloss.split(";")[0].strip()))
+        picked.append((phrase, definition))
         if len(picked) == count:
             break
     return picked
+
+
+HELD_OUT_SEED, VALIDATION_SEED = 7, 8
+
+
+def phrase_set(name, count=2000):
+    """The held-out phrase test (seed 7, reported) or its validation twin (seed 8, disjoint from it
+    in phrases and glosses; settings are chosen on it)."""
+    held = phrases(count, HELD_OUT_SEED)
+    if name == "heldout":
+        return held
+    return phrases(count, VALIDATION_SEED, exclude=frozenset(x for pair in held for x in pair))
 
 
 def unit_rows(x):
@@ -74,13 +91,16 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--phrases", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--debian-set", choices=["heldout", "validation"], default="heldout",
+                    help="the 5,000 held-out packages (reported) or the validation slice (tools/eval/heldout.py; chosen on)")
+    ap.add_argument("--phrase-set", choices=["heldout", "validation"], default="heldout",
+                    help="the reported phrase test (seed 7) or its disjoint validation twin (seed 8)")
     ap.add_argument("models", nargs="+", help="NAME=PATH")
     args = ap.parse_args()
-    rows = held_out(args.corpus, args.count)
+    rows = held_out(args.corpus, args.count) if args.debian_set == "heldout" else heldout.validation(args.corpus, args.count)
     queries = [r["short"] for r in rows]
     docs = [r["long"].replace("\n", " ") for r in rows]
-    pairs = phrases(args.phrases, args.seed)
+    pairs = phrase_set(args.phrase_set, args.phrases)
     report_path = os.path.join(args.work, "train-report.json")
     trained = json.load(open(report_path)) if os.path.exists(report_path) else {}
     results = {}
@@ -97,7 +117,7 @@ def main():
         results[name] = dict(r, phrase_R10=phrase_r10, order_cosine=order,
                              teacher_cosine=trained.get(name, {}).get("teacher_cosine_held_out"))
         print(name, json.dumps(results[name]), file=sys.stderr, flush=True)
-    print(f"{len(rows)} held-out packages, {len(pairs)} WordNet phrases")
+    print(f"{len(rows)} packages ({args.debian_set}), {len(pairs)} WordNet phrases ({args.phrase_set})")
     print("| aggregator | R@1 | R@10 | MRR@10 | phrase R@10 | order cosine (lower hears order) | teacher cosine (held out) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, r in results.items():

@@ -20,9 +20,9 @@ public enum Fixtures {
     return source + "/fixtures"
   }
 
-  /// The default static model: 256-d, product-quantised, with the stateful aggregator
-  /// (docs/aggregators.md; chosen for hybrid search in docs/quality.md).
-  public static var model: String { directory + "/quiver-256d-pq-stateful.qvm" }
+  /// The default static model: 256-d, product-quantised, with the stateful aggregator, its token
+  /// vectors trained with it (docs/aggregators.md, docs/quality.md).
+  public static var model: String { directory + "/quiver-256d-pq-stateful-trained-vectors.qvm" }
 
   /// The fixture model file whose identity (`qvm:<content hash>`) is `identity`, if one is: how a
   /// store made with an earlier default model keeps answering with its own model.
