@@ -4,9 +4,12 @@ import CXXHash
 /// its piece ids. Natural text repeats a small vocabulary of words, so most words of a corpus are
 /// segmented once and then copied (``UnigramTokenizer/encode(utf8:scratch:words:into:)``).
 ///
-/// Open addressing over a fixed table, keys and ids in two growing arenas; when half the table is
-/// used the cache empties itself and starts again (keeping its capacity), so it never grows past
-/// its bound and, once warm, a lookup or an insert allocates nothing. Not thread-safe: one a thread.
+/// Open addressing over a fixed table, keys and ids in two growing arenas. When half the table is
+/// used the cache takes no more words: word frequencies are Zipfian, so the words met first are
+/// mostly the frequent ones, and keeping them beats emptying the cache to make room (the Debian
+/// descriptions have 169k distinct lower-cased words; the 65k most frequent cover 96.6 % of the
+/// 3.4M). It never grows past its bound and, once warm, a lookup allocates nothing. Not
+/// thread-safe: one a thread.
 public final class WordSegmentCache {
   /// Words longer than this (bytes, "▁" included) are segmented every time, not cached.
   public static let longestWord = 64
@@ -31,8 +34,9 @@ public final class WordSegmentCache {
   private var used = 0
   private let mask: Int
 
-  /// A cache of at most `capacity / 2` words (`capacity` rounded up to a power of two).
-  public init(capacity: Int = 1 << 16) {
+  /// A cache of at most `capacity / 2` words (`capacity` rounded up to a power of two; the
+  /// default, 65,536 words, takes ≈ 5 MB of table and ≈ 1 MB of arenas).
+  public init(capacity: Int = 1 << 17) {
     var size = 16
     while size < capacity { size <<= 1 }
     slots = [Slot](repeating: Slot(), count: size)
@@ -70,9 +74,9 @@ public final class WordSegmentCache {
     }
   }
 
-  /// Caches `word`'s ids (the word must not be cached yet).
+  /// Caches `word`'s ids (the word must not be cached yet), unless the cache is full.
   func insert(_ word: UnsafeBufferPointer<UInt8>, hash: UInt64, ids wordIDs: ArraySlice<Int32>, score: Float, closest: Double) {
-    if used >= (mask + 1) / 2 { removeAll() }
+    guard used < (mask + 1) / 2 else { return }
     var i = Int(truncatingIfNeeded: hash) & mask
     while slots[i].hash != 0 { i = (i + 1) & mask }
     slots[i] = Slot(hash: hash, keyStart: UInt32(keys.count), keyLength: UInt32(word.count),
