@@ -112,6 +112,20 @@ import CAllocationCounter
     let allocations = qac_stop()
     #expect(allocations == 0, "\(allocations) allocations in \(sentences.count) encodes")
     #expect(cache.count > 1000)
+    // The batch embedder's path: embed word by word, the lexical ids from the same pass.
+    let model = try StaticModel(path: TestFixtures.model256StatefulTrainedVectors)
+    let embedder = try model.makeEmbedder()
+    let texts = try TestFixtures.lines(TestFixtures.sentences).filter { !$0.utf8.contains { $0 >= 0x80 } }
+    var out = [Float](repeating: 0, count: embedder.outputDimension)
+    var lexical: [Int32] = []
+    let words = WordSegmentCache()
+    try out.withUnsafeMutableBufferPointer { buffer in
+      for t in texts { try embedder.embed(t, into: buffer, words: words, lexicalIDs: &lexical) }
+      qac_start()
+      for t in texts { try embedder.embed(t, into: buffer, words: words, lexicalIDs: &lexical) }
+      let embedAllocations = qac_stop()
+      #expect(embedAllocations == 0, "\(embedAllocations) allocations in \(texts.count) embeds with lexical ids")
+    }
   }
 }
 

@@ -124,6 +124,51 @@ import Testing
     }
   }
 
+  /// The fused pass (an ingest with the lexical index tokenises once): the cased ids and the
+  /// case-folded ids equal two separate whole-text passes (the text, and its `lowercased()`), on
+  /// every fixture text and on mixed-case, non-ASCII and tie-prone ones.
+  @Test func oneWordPassGivesTheCasedAndTheFoldedIDs() throws {
+    #expect(native.foldsAfterNormalising)
+    let data = Data(try TestFixtures.readBytes(TestFixtures.corpus))
+    var texts = try data.split(separator: UInt8(ascii: "\n")).map {
+      (try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any])["text"] as! String
+    }
+    texts += try TestFixtures.lines(TestFixtures.sentences)
+    texts += ["", "ABC abc AbC", "LIGGGHTS and LAMMPS", "Émile ÉCOLE école", "x86_64 QT5 Qt5 qt5", "MiXeD~CaSe^^ \u{7} TAB\tEND"]
+    let scratch = UnigramTokenizer.Scratch()
+    var wholeCased: [Int32] = [], wholeFolded: [Int32] = [], ids: [Int32] = [], folded: [Int32] = []
+    for cache in [WordSegmentCache(), WordSegmentCache(capacity: 16)] {
+      var derived = 0, mismatches = 0
+      for text in texts {
+        var t = text, lower = text.lowercased()
+        t.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, into: &wholeCased) }
+        lower.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, into: &wholeFolded) }
+        let ok = t.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, words: cache, into: &ids, folded: &folded) }
+        if ok { derived += 1 }
+        if ids != wholeCased || (ok && folded != wholeFolded) {
+          mismatches += 1
+          if mismatches <= 3 { Issue.record("\"\(text.prefix(80))\": cased \(ids == wholeCased), folded \(folded == wholeFolded)") }
+        }
+        // Non-ASCII texts are never derived (the caller folds and encodes them itself).
+        if text.utf8.contains(where: { $0 >= 0x80 }) { #expect(!ok) }
+      }
+      #expect(mismatches == 0)
+      #expect(derived * 10 > texts.count * 9, "\(derived) of \(texts.count) folded in the same pass")
+    }
+  }
+
+  /// The batch embedder with lexical ids gives the same rows as without, and the ids
+  /// `lexicalTokenIDs` gives (the path a lexical-index ingest takes).
+  @Test func embeddingWithLexicalIDsChangesNeitherRowsNorIDs() throws {
+    let model = try StaticModel(path: TestFixtures.model256PQ)
+    var texts = try TestFixtures.lines(TestFixtures.sentences).prefix(600).map { $0 }
+    texts += ["Émile ÉCOLE école", "LIGGGHTS and LAMMPS", "PDF viewer for KDE"]
+    let plain = try model.embed(batch: texts)
+    let (rows, ids) = try model.embedWithLexicalIDs(batch: texts)
+    #expect(rows == plain)
+    #expect(ids == (try model.lexicalTokenIDs(texts)))
+  }
+
   @Test func scratchReuseAcrossLengthsGivesStableIDs() {
     let scratch = UnigramTokenizer.Scratch()
     let long = Array(String(repeating: "embedded database server ", count: 100).utf8)

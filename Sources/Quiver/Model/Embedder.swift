@@ -53,6 +53,45 @@ public final class Embedder {
     return ids.count
   }
 
+  /// Embeds `text` as ``embed(_:into:)`` does, tokenising word by word through `words` (the same
+  /// ids; a batch's worker keeps one cache for all its texts).
+  @discardableResult
+  public func embed(_ text: String, into output: UnsafeMutableBufferPointer<Float>, words: WordSegmentCache) throws -> Int {
+    precondition(output.count >= outputDimension, "output buffer too small")
+    if let native = model.nativeTokenizer {
+      var t = text
+      t.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: tokenizerScratch, words: words, into: &ids) }
+    } else {
+      try tokenize(text)
+    }
+    ids.withUnsafeBufferPointer { aggregate($0, into: output) }
+    return ids.count
+  }
+
+  /// Embeds `text` as ``embed(_:into:words:)`` does and fills `lexicalIDs` with the text's lexical
+  /// token ids (``StaticModel/lexicalTokenIDs(_:)``: case-folded, then encoded) — from the same
+  /// normalisation and word split when the text is ASCII, else by folding and encoding it again.
+  @discardableResult
+  public func embed(_ text: String, into output: UnsafeMutableBufferPointer<Float>, words: WordSegmentCache,
+                    lexicalIDs: inout [Int32]) throws -> Int {
+    precondition(output.count >= outputDimension, "output buffer too small")
+    if let native = model.nativeTokenizer {
+      var t = text
+      let folded = t.withUTF8 {
+        native.encode(utf8: UnsafeRawBufferPointer($0), scratch: tokenizerScratch, words: words, into: &ids, folded: &lexicalIDs)
+      }
+      if !folded {
+        var lower = text.lowercased()
+        lower.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: tokenizerScratch, words: words, into: &lexicalIDs) }
+      }
+    } else {
+      try tokenize(text)
+      try model.tokenizer.encode(text.lowercased(), into: &lexicalIDs)
+    }
+    ids.withUnsafeBufferPointer { aggregate($0, into: output) }
+    return ids.count
+  }
+
   /// Tokenises `text` into ``lastTokenIDs`` with the model's native encoder when it has one (no
   /// allocation), else with libsentencepiece — the first step of ``embed(_:into:)``.
   /// - Returns: the number of tokens.

@@ -36,8 +36,8 @@ public final class StaticModel: @unchecked Sendable {
   let tokenCodes: UnsafePointer<UInt8>
   /// How this model combines token vectors, with the parameters read from its file.
   let aggregation: Aggregation
-  /// Word caches of the lexical (case-folded) tokenisation, kept across batches.
-  let lexicalWordCaches = WordSegmentCachePool()
+  /// Word caches of batch tokenisation (cased and case-folded words), kept across batches.
+  let wordCaches = WordSegmentCachePool()
 
   /// The aggregator of a model file and its parameters.
   enum Aggregation {
@@ -149,9 +149,27 @@ public final class StaticModel: @unchecked Sendable {
 
   /// Embeds `texts` into one row-major array of `texts.count × outputDimension` floats, preserving
   /// order. Batches of at least `parallelThreshold` texts are split over `threads` threads, each with
-  /// its own embedder.
+  /// its own embedder; tokenisation goes word by word through caches kept across calls (the same
+  /// ids as one text at a time, ``UnigramTokenizer/encode(utf8:scratch:words:into:)``).
   public func embed(batch texts: [String], outputDimension: Int? = nil, threads: Int = 2,
                     parallelThreshold: Int = 64) throws -> [Float] {
+    try embedBatch(texts, outputDimension: outputDimension, threads: threads, parallelThreshold: parallelThreshold, lexical: nil)
+  }
+
+  /// Embeds `texts` as ``embed(batch:outputDimension:threads:parallelThreshold:)`` does and returns
+  /// each text's lexical token ids too — the ids ``lexicalTokenIDs(_:)`` gives — from the same
+  /// normalisation and word split where it can (ASCII texts), so that an ingest with the lexical
+  /// index tokenises once.
+  public func embedWithLexicalIDs(batch texts: [String], outputDimension: Int? = nil, threads: Int = 2,
+                                  parallelThreshold: Int = 64) throws -> (rows: [Float], lexicalIDs: [[Int32]]) {
+    let slots = LexicalTokenSlots(count: texts.count)
+    let rows = try embedBatch(texts, outputDimension: outputDimension, threads: threads, parallelThreshold: parallelThreshold,
+                              lexical: slots)
+    return (rows, slots.values)
+  }
+
+  private func embedBatch(_ texts: [String], outputDimension: Int?, threads: Int, parallelThreshold: Int,
+                          lexical: LexicalTokenSlots?) throws -> [Float] {
     let d = outputDimension ?? dimension
     try validate(outputDimension: d)
     var out = [Float](repeating: 0, count: texts.count * d)
@@ -165,16 +183,25 @@ public final class StaticModel: @unchecked Sendable {
       let chunk = 64
       DispatchQueue.concurrentPerform(iterations: workers) { _ in
         let embedder = Embedder(model: self, outputDimension: d)
-        do {
-          while true {
-            let start = next.claim(chunk)
-            guard start < texts.count else { return }
-            for i in start..<min(texts.count, start + chunk) {
-              _ = try embedder.embed(texts[i], into: UnsafeMutableBufferPointer(start: base.base + i * d, count: d))
+        var lexicalIDs: [Int32] = []
+        wordCaches.withCache { words in
+          do {
+            while true {
+              let start = next.claim(chunk)
+              guard start < texts.count else { return }
+              for i in start..<min(texts.count, start + chunk) {
+                let row = UnsafeMutableBufferPointer(start: base.base + i * d, count: d)
+                if let lexical {
+                  try embedder.embed(texts[i], into: row, words: words, lexicalIDs: &lexicalIDs)
+                  lexical.set(i, lexicalIDs)
+                } else {
+                  try embedder.embed(texts[i], into: row, words: words)
+                }
+              }
             }
+          } catch {
+            failure.record(error)
           }
-        } catch {
-          failure.record(error)
         }
       }
     }
@@ -221,7 +248,7 @@ extension StaticModel: LexicalTokenizer {
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       let scratch = UnigramTokenizer.Scratch()
       var ids: [Int32] = []
-      lexicalWordCaches.withCache { words in
+      wordCaches.withCache { words in
         do {
           while true {
             let start = next.claim(64)

@@ -27,6 +27,15 @@ extension StaticModel: EmbeddingService {
     return try embed(batch: texts, outputDimension: configuration.dimension)
   }
 
+  /// As ``embedRows(_:configuration:)``, with each text's lexical token ids from the same
+  /// tokenisation pass (``embedWithLexicalIDs(batch:outputDimension:threads:parallelThreshold:)``).
+  public func embedRowsWithLexicalIDs(_ texts: [String], configuration: ModelConfiguration) throws
+    -> (rows: [Float], lexicalIDs: [[Int32]])
+  {
+    try check(texts, configuration)
+    return try embedWithLexicalIDs(batch: texts, outputDimension: configuration.dimension)
+  }
+
   /// The token ids' little-endian bytes: texts that tokenise alike share a disk-cache entry.
   public func cacheIdentity(of text: String) throws -> [UInt8] {
     var ids: [Int32] = []

@@ -129,14 +129,24 @@ public final class Space: @unchecked Sendable {
         for p in ps { texts.append(String(decoding: utf8[p.utf8Range], as: UTF8.self)) }
       }
       var rows: [Float] = []
+      var lexical: [[Int32]] = []
+      // A static model that is also the lexical tokenizer tokenises once for both.
+      let fused = tokenizing == nil ? nil : model as? StaticModel
       var start = 0
       while start < texts.count {
         let end = min(texts.count, start + EmbeddingLimits.maximumBatch)
-        let part = try model.embedRows(start == 0 && end == texts.count ? texts : Array(texts[start..<end]),
-                                       configuration: configuration)
-        if rows.isEmpty && end == texts.count { rows = part } else { rows.append(contentsOf: part) }
+        let chunk = start == 0 && end == texts.count ? texts : Array(texts[start..<end])
+        if let fused {
+          let (part, ids) = try fused.embedRowsWithLexicalIDs(chunk, configuration: configuration)
+          rows.append(contentsOf: part)
+          lexical.append(contentsOf: ids)
+        } else {
+          let part = try model.embedRows(chunk, configuration: configuration)
+          if rows.isEmpty && end == texts.count { rows = part } else { rows.append(contentsOf: part) }
+        }
         start = end
       }
+      if fused != nil { return (passages, rows, lexical) }
       return (passages, rows, try tokenizing?.lexicalTokenIDs(texts))
     }
   }

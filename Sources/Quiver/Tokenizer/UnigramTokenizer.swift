@@ -15,6 +15,8 @@ public final class UnigramTokenizer: @unchecked Sendable {
   /// Per-thread working memory for ``encode(utf8:scratch:into:)``. Not thread-safe.
   public final class Scratch {
     var normalized: [UInt8] = []
+    /// One word with A–Z lowered (the folded pass of the word-by-word encoder).
+    var foldedWord: [UInt8] = []
     // Per byte position: the best path ending there — its score, where its last piece starts
     // (-1: no path yet), and that piece's id.
     var score: [Float] = []
@@ -122,6 +124,8 @@ public final class UnigramTokenizer: @unchecked Sendable {
     segmentsByWord = proto.escapeWhitespaces && !proto.pieces.contains { p in
       p.bytes.count > 3 && (1..<(p.bytes.count - 2)).contains { p.bytes[$0] == 0xE2 && Array(p.bytes[$0..<$0 + 3]) == space }
     }
+    let letters = (UInt8(ascii: "A")...UInt8(ascii: "Z")).flatMap { [$0, $0 | 0x20] }
+    foldsAfterNormalising = charsMap.map { map in letters.allSatisfy { map.leavesUntouched(ascii: $0) } } ?? true
     replacementCharacter = .allocate(capacity: 3)
     _ = replacementCharacter.initialize(from: [0xEF, 0xBF, 0xBD])
   }
@@ -192,14 +196,43 @@ public final class UnigramTokenizer: @unchecked Sendable {
   /// place in the text (an exact tie, say, between two orders of the same pieces), the text is
   /// encoded whole instead. Models for which ``segmentsByWord`` is false are always encoded whole.
   public func encode(utf8 text: UnsafeRawBufferPointer, scratch: Scratch, words: WordSegmentCache, into ids: inout [Int32]) {
-    guard segmentsByWord else { return encode(utf8: text, scratch: scratch, into: &ids) }
+    var unused: [Int32] = []
+    _ = encode(utf8: text, scratch: scratch, words: words, into: &ids, folding: false, folded: &unused)
+  }
+
+  /// As ``encode(utf8:scratch:words:into:)``, and also the ids of the text case-folded — what a
+  /// lexical index posts: `lowercased()`, then encoded — from the same normalisation and word
+  /// split. For ASCII text folding commutes with the normaliser (which leaves letters alone:
+  /// ``foldsAfterNormalising``), so the folded words are the words with A–Z lowered, and a word
+  /// without capitals is its own folded word (its ids are copied, not looked up again). Returns
+  /// false, `folded` unspecified, when it could not: a byte above 0x7F, or a folded word near a
+  /// tie; the caller then folds and encodes the text itself.
+  public func encode(utf8 text: UnsafeRawBufferPointer, scratch: Scratch, words: WordSegmentCache,
+                     into ids: inout [Int32], folded: inout [Int32]) -> Bool {
+    encode(utf8: text, scratch: scratch, words: words, into: &ids, folding: true, folded: &folded)
+  }
+
+  /// Whether letters pass the normaliser unchanged (folding ASCII text before or after it is the same).
+  public let foldsAfterNormalising: Bool
+
+  private func encode(utf8 text: UnsafeRawBufferPointer, scratch: Scratch, words: WordSegmentCache,
+                      into ids: inout [Int32], folding: Bool, folded: inout [Int32]) -> Bool {
+    guard segmentsByWord else {
+      encode(utf8: text, scratch: scratch, into: &ids)
+      return false
+    }
     ids.removeAll(keepingCapacity: true)
+    folded.removeAll(keepingCapacity: true)
+    var folding = folding && foldsAfterNormalising
+    if folding { for b in text where b >= 0x80 { folding = false; break } }
     normalize(text, into: &scratch.normalized)
     let n = scratch.normalized.count
-    guard n > 0 else { return }
+    guard n > 0 else { return folding }
+    var foldedByWords = folding
     let byWords = scratch.normalized.withUnsafeBufferPointer { all -> Bool in
       var start = 0
-      var magnitude = 0.0  // |the whole-text pass's running score| at the end of this word
+      // |the whole-text pass's running score| at the end of this word, cased and folded
+      var magnitude = 0.0, foldedMagnitude = 0.0
       while start < n {
         // The next word starts at the next "▁" (E2 96 81) after this word's first character.
         var end = start + Self.oneCharLength(all[start])
@@ -208,22 +241,30 @@ public final class UnigramTokenizer: @unchecked Sendable {
         let word = UnsafeBufferPointer(rebasing: all[start..<end])
         start = end
         let first = ids.count
-        let found: (score: Float, closest: Double)
-        if word.count > WordSegmentCache.longestWord {
-          found = segment(word, scratch: scratch, appendingTo: &ids)
-        } else {
-          let hash = WordSegmentCache.hash(word)
-          if let cached = words.append(word, hash: hash, to: &ids) {
-            found = cached
-          } else {
-            found = segment(word, scratch: scratch, appendingTo: &ids)
-            words.insert(word, hash: hash, ids: ids[first...], score: found.score, closest: found.closest)
-          }
-        }
+        let found = wordIDs(word, scratch: scratch, words: words, appendingTo: &ids)
         magnitude += Double(abs(found.score))
-        let margin = (Double(Float(magnitude).ulp) + Double(abs(found.score).ulp)) * Double(word.count + 2)
-        guard found.closest > margin else { return false }
-        if first > 0, first < ids.count, ids[first] == unknownID, ids[first - 1] == unknownID { ids.remove(at: first) }
+        guard found.closest > Self.tieMargin(magnitude, found.score, word.count) else { return false }
+        defer {  // runs of unknowns merge across words (after the folded pass copied this word's ids)
+          if first > 0, first < ids.count, ids[first] == unknownID, ids[first - 1] == unknownID { ids.remove(at: first) }
+        }
+        guard foldedByWords else { continue }
+        let foldedFirst = folded.count
+        var lowered = found
+        if word.contains(where: { $0 &- 65 < 26 }) {
+          scratch.foldedWord.removeAll(keepingCapacity: true)
+          for b in word { scratch.foldedWord.append(b &- 65 < 26 ? b | 0x20 : b) }
+          lowered = scratch.foldedWord.withUnsafeBufferPointer { wordIDs($0, scratch: scratch, words: words, appendingTo: &folded) }
+        } else {
+          folded.append(contentsOf: ids[first..<ids.count])
+        }
+        foldedMagnitude += Double(abs(lowered.score))
+        guard lowered.closest > Self.tieMargin(foldedMagnitude, lowered.score, word.count) else {
+          foldedByWords = false
+          continue
+        }
+        if foldedFirst > 0, foldedFirst < folded.count, folded[foldedFirst] == unknownID, folded[foldedFirst - 1] == unknownID {
+          folded.remove(at: foldedFirst)
+        }
       }
       return true
     }
@@ -231,7 +272,29 @@ public final class UnigramTokenizer: @unchecked Sendable {
     if !byWords {
       words.wholeTexts += 1
       encode(utf8: text, scratch: scratch, into: &ids)
+      return false
     }
+    return foldedByWords
+  }
+
+  /// How near two paths through a word may come before Float rounding of the running score
+  /// (`magnitude`, at the word's end) could decide between them in the whole-text pass.
+  @inline(__always)
+  private static func tieMargin(_ magnitude: Double, _ wordScore: Float, _ wordBytes: Int) -> Double {
+    (Double(Float(magnitude).ulp) + Double(abs(wordScore).ulp)) * Double(wordBytes + 2)
+  }
+
+  /// Appends the ids of one word, from the cache or segmented (and then cached).
+  @inline(__always)
+  private func wordIDs(_ word: UnsafeBufferPointer<UInt8>, scratch: Scratch, words: WordSegmentCache,
+                       appendingTo out: inout [Int32]) -> (score: Float, closest: Double) {
+    if word.count > WordSegmentCache.longestWord { return segment(word, scratch: scratch, appendingTo: &out) }
+    let first = out.count
+    let hash = WordSegmentCache.hash(word)
+    if let cached = words.append(word, hash: hash, to: &out) { return cached }
+    let found = segment(word, scratch: scratch, appendingTo: &out)
+    words.insert(word, hash: hash, ids: out[first...], score: found.score, closest: found.closest)
+    return found
   }
 
   /// Viterbi over the lattice, built on the fly: for each character boundary `pos` in order, every
