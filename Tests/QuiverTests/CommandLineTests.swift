@@ -21,17 +21,24 @@ import Testing
     return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
   }
 
+  /// The first `count` distinct documents of the fixture corpus, written as ingest JSONL
+  /// (`{"id", "text"}` a line) to `dir/docs.jsonl`.
+  static func corpusFile(_ count: Int, in dir: String) throws -> (docs: [Document], path: String) {
+    var seen = Set<String>()
+    let docs = Array(try StoreTests.corpus(count * 2).map(\.doc).filter { seen.insert($0.id).inserted }.prefix(count))
+    let path = dir + "/docs.jsonl"
+    let lines = try docs.map { String(decoding: try JSONSerialization.data(withJSONObject: ["id": $0.id, "text": $0.text]), as: UTF8.self) }
+    try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+    return (docs, path)
+  }
+
   static func object(_ text: String) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
   }
 
   @Test func everyResultCommandPrintsJSON() throws {
     try withTemporaryDirectory { dir in
-      var seen = Set<String>()
-      let docs = try StoreTests.corpus(60).map(\.doc).filter { seen.insert($0.id).inserted }.prefix(40)
-      let input = dir + "/docs.jsonl"
-      let lines = try docs.map { String(decoding: try JSONSerialization.data(withJSONObject: ["id": $0.id, "text": $0.text]), as: UTF8.self) }
-      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let (docs, input) = try Self.corpusFile(40, in: dir)
       let store = dir + "/store"
       let ingest = try Self.quiver(["ingest", "--store", store, "--json", input])
       #expect(ingest.status == 0, "\(ingest.error)")
@@ -63,11 +70,7 @@ import Testing
   /// what happened to the file.
   @Test func aSpaceWhoseModelFileWasReplacedAnswersWithItsOwnModelOrSaysWhy() throws {
     try withTemporaryDirectory { dir in
-      var seen = Set<String>()
-      let docs = try StoreTests.corpus(40).map(\.doc).filter { seen.insert($0.id).inserted }.prefix(20)
-      let input = dir + "/docs.jsonl"
-      let lines = try docs.map { String(decoding: try JSONSerialization.data(withJSONObject: ["id": $0.id, "text": $0.text]), as: UTF8.self) }
-      try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+      let (docs, input) = try Self.corpusFile(20, in: dir)
       let model = dir + "/model.qvm", store = dir + "/store"
       try FileManager.default.copyItem(atPath: TestFixtures.model256PQ, toPath: model)
       #expect(try Self.quiver(["ingest", "--store", store, "--model", model, input]).status == 0)

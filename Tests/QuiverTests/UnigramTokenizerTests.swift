@@ -21,6 +21,14 @@ import Testing
     return Array(ids.prefix(n))
   }
 
+  /// Every long description of the fixture corpus, then every fixture sentence.
+  static func fixtureTexts() throws -> [String] {
+    let data = Data(try TestFixtures.readBytes(TestFixtures.corpus))
+    return try data.split(separator: UInt8(ascii: "\n")).map {
+      (try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any])["text"] as! String
+    } + TestFixtures.lines(TestFixtures.sentences)
+  }
+
   private func nativeIDs(_ bytes: [UInt8], _ scratch: UnigramTokenizer.Scratch) -> [Int32] {
     var ids: [Int32] = []
     bytes.withUnsafeBytes { native.encode(utf8: $0, scratch: scratch, into: &ids) }
@@ -94,11 +102,7 @@ import Testing
   /// the awkward inputs.
   @Test func wordByWordEqualsWholeText() throws {
     #expect(native.segmentsByWord)
-    let data = Data(try TestFixtures.readBytes(TestFixtures.corpus))
-    var texts = try data.split(separator: UInt8(ascii: "\n")).map {
-      (try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any])["text"] as! String
-    }
-    texts += try TestFixtures.lines(TestFixtures.sentences)
+    var texts = try Self.fixtureTexts()
     texts += texts.map { $0.lowercased() }
     texts += ["", " ", "\t\n", "ﬁle ﬂow", "ＦＵＬＬ　ＷＩＤＴＨ", "emoji 🦀🦀 and 漢字かな 漢字かな", "▁▁ already ▁escaped▁",
               "x86_64 \u{0}\u{7} 🦀 🦀🦀 🦀", String(repeating: "🦀", count: 40) + " " + String(repeating: "🦀", count: 40),
@@ -129,11 +133,7 @@ import Testing
   /// every fixture text and on mixed-case, non-ASCII and tie-prone ones.
   @Test func oneWordPassGivesTheCasedAndTheFoldedIDs() throws {
     #expect(native.foldsAfterNormalising)
-    let data = Data(try TestFixtures.readBytes(TestFixtures.corpus))
-    var texts = try data.split(separator: UInt8(ascii: "\n")).map {
-      (try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any])["text"] as! String
-    }
-    texts += try TestFixtures.lines(TestFixtures.sentences)
+    var texts = try Self.fixtureTexts()
     texts += ["", "ABC abc AbC", "LIGGGHTS and LAMMPS", "Émile ÉCOLE école", "x86_64 QT5 Qt5 qt5", "MiXeD~CaSe^^ \u{7} TAB\tEND"]
     let scratch = UnigramTokenizer.Scratch()
     var wholeCased: [Int32] = [], wholeFolded: [Int32] = [], ids: [Int32] = [], folded: [Int32] = []

@@ -95,14 +95,9 @@ public final class Space: @unchecked Sendable {
     progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
     for d in documents { try d.validate() }
-    var start = 0
-    return try ingest(batches: {
-      guard start < documents.count else { return nil }
-      let end = min(documents.count, start + Self.maximumBatch)
-      defer { start = end }
-      return Array(documents[start..<end])
-    }, model: model, splitter: splitter, updatingGraph: updatingGraph, persistingGraph: persistingGraph,
-       indexingLexically: indexingLexically, progress: progress)
+    return try ingestTexts(Self.batches(of: documents), validated: true, model: model, splitter: splitter,
+                           updatingGraph: updatingGraph, persistingGraph: persistingGraph,
+                           indexingLexically: indexingLexically, progress: progress)
   }
 
   /// Embeds and stores a stream of documents as ``ingest(_:model:splitter:updatingGraph:persistingGraph:indexingLexically:progress:)``
@@ -116,12 +111,23 @@ public final class Space: @unchecked Sendable {
     updatingGraph: Bool = true, persistingGraph: Bool = true, indexingLexically: Bool = true,
     progress: ((Int) -> Void)? = nil
   ) throws -> IngestSummary {
+    try ingestTexts(next, validated: false, model: model, splitter: splitter, updatingGraph: updatingGraph,
+                    persistingGraph: persistingGraph, indexingLexically: indexingLexically, progress: progress)
+  }
+
+  /// The two text ingests' body; `validated`: the documents were checked before (an array).
+  private func ingestTexts(
+    _ next: () throws -> [Document]?, validated: Bool, model: any EmbeddingService, splitter: PassageSplitter,
+    updatingGraph: Bool, persistingGraph: Bool, indexingLexically: Bool, progress: ((Int) -> Void)?
+  ) throws -> IngestSummary {
     try store.requireWritable()
     let configuration = try embeddingConfiguration(of: model)
     let tokenizing = indexingLexically ? model as? any LexicalTokenizer : nil
     if let tokenizing { try attachLexicon(tokenizing, modelPath: tokenizing.modelFilePath) }
+    // A static model that is also the lexical tokenizer tokenises once for both.
+    let fused = tokenizing == nil ? nil : model as? StaticModel
     return try ingestBatches(next, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: progress) { batch, _ in
-      for d in batch { try d.validate() }
+      if !validated { for d in batch { try d.validate() } }
       let passages = batch.map { splitter.passages(of: $0.text) }
       var texts: [String] = []
       for (doc, ps) in zip(batch, passages) {
@@ -130,8 +136,6 @@ public final class Space: @unchecked Sendable {
       }
       var rows: [Float] = []
       var lexical: [[Int32]] = []
-      // A static model that is also the lexical tokenizer tokenises once for both.
-      let fused = tokenizing == nil ? nil : model as? StaticModel
       var start = 0
       while start < texts.count {
         let end = min(texts.count, start + EmbeddingLimits.maximumBatch)
@@ -168,14 +172,7 @@ public final class Space: @unchecked Sendable {
     }
     for d in documents { try d.validate() }
     if let lexicalTokenizer { try attachLexicon(lexicalTokenizer, modelPath: nil) }
-    var start = 0
-    let next = { () -> [Document]? in
-      guard start < documents.count else { return nil }
-      let end = min(documents.count, start + Self.maximumBatch)
-      defer { start = end }
-      return Array(documents[start..<end])
-    }
-    return try ingestBatches(next, updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: nil) { batch, range in
+    return try ingestBatches(Self.batches(of: documents), updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: nil) { batch, range in
       var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
       if metric == .cosine { Self.normalizeRows(&rows, dimension) }
       let tokens = try lexicalTokenizer?.lexicalTokenIDs(batch.map(\.text))
@@ -183,8 +180,19 @@ public final class Space: @unchecked Sendable {
     }
   }
 
-  /// The one ingest loop: batch by batch from `next` (each at most `maximumBatch` documents; `prepare`
-  /// gets the batch and its documents' positions in the whole stream) `prepare` gives their passages,
+  /// `documents` as a stream of batches of at most `maximumBatch`.
+  private static func batches(of documents: [Document]) -> () -> [Document]? {
+    var start = 0
+    return {
+      guard start < documents.count else { return nil }
+      let end = min(documents.count, start + maximumBatch)
+      defer { start = end }
+      return Array(documents[start..<end])
+    }
+  }
+
+  /// The one ingest loop: batch by batch from `next` (each at most `maximumBatch` documents),
+  /// `prepare` (given the batch and its documents' positions in the stream) gives their passages,
   /// passage vectors (row-major) and, for the lexical index, the passages' token ids; one write
   /// transaction stores them, and the graph follows. A batch is prepared while the one before it
   /// is written (``BackgroundWrite``): the writes stay one at a time and in order, and a failed write
