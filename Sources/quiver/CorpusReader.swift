@@ -8,10 +8,6 @@ import Quiver
 /// stored — a line that is not a JSON object, a document without text, an empty or over-long text,
 /// invalid UTF-8, an unreadable file — is a ``Problem`` (`file:line: reason`), reported and skipped.
 final class CorpusReader {
-  struct Failure: Error, CustomStringConvertible {
-    let description: String
-  }
-
   /// Something in the input that cannot be stored, and where.
   struct Problem: CustomStringConvertible {
     let location: String
@@ -25,13 +21,13 @@ final class CorpusReader {
   let totalBytes: Int
   private var finishedBytes = 0
 
-  /// - Throws: ``Failure`` for a path that does not exist (nothing is read).
+  /// - Throws: ``CommandFailure`` for a path that does not exist (nothing is read).
   init(_ paths: [String]) throws {
     var files: [String] = []
     for path in paths {
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw Failure(description: "\(path): no such file or directory")
+        throw CommandFailure(description: "\(path): no such file or directory")
       }
       if isDirectory.boolValue {
         let found = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
@@ -153,21 +149,21 @@ enum VectorReader {
           let f = try FvecsFile(path: path)
           (rows, columns, data) = (f.rows, f.columns, f.rows(0..<f.rows))
         }
-        guard columns == dimension else { throw CorpusReader.Failure(description: "\(path): rows of \(columns) dimensions, the space has \(dimension)") }
+        guard columns == dimension else { throw CommandFailure(description: "\(path): rows of \(columns) dimensions, the space has \(dimension)") }
         for r in 0..<rows { docs.append(Document(id: "\(path)#\(r)", text: "\(path)#\(r)")) }
         vectors += data
       } else if path.hasSuffix(".jsonl") {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         for (n, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
           guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-            throw CorpusReader.Failure(description: "\(path):\(n + 1): not a JSON object (NaN and Infinity are not JSON numbers)")
+            throw CommandFailure(description: "\(path):\(n + 1): not a JSON object (NaN and Infinity are not JSON numbers)")
           }
-          guard let vector = object["vector"] as? [NSNumber] else { throw CorpusReader.Failure(description: "\(path):\(n + 1): no \"vector\" array of numbers") }
+          guard let vector = object["vector"] as? [NSNumber] else { throw CommandFailure(description: "\(path):\(n + 1): no \"vector\" array of numbers") }
           guard vector.count == dimension else {
-            throw CorpusReader.Failure(description: "\(path):\(n + 1): the vector has \(vector.count) dimensions, the space \(dimension)")
+            throw CommandFailure(description: "\(path):\(n + 1): the vector has \(vector.count) dimensions, the space \(dimension)")
           }
           if let bad = vector.firstIndex(where: { !$0.floatValue.isFinite }) {
-            throw CorpusReader.Failure(description: "\(path):\(n + 1): vector component \(bad) is \(vector[bad].floatValue) (out of float range)")
+            throw CommandFailure(description: "\(path):\(n + 1): vector component \(bad) is \(vector[bad].floatValue) (out of float range)")
           }
           let id = (object["id"] as? String) ?? "\(path):\(n + 1)"
           let text = (object["text"] as? String) ?? id
@@ -179,7 +175,7 @@ enum VectorReader {
           vectors += vector.map(\.floatValue)
         }
       } else {
-        throw CorpusReader.Failure(description: "\(path): vectors come from .npy, .fvecs or .jsonl files")
+        throw CommandFailure(description: "\(path): vectors come from .npy, .fvecs or .jsonl files")
       }
     }
     return (docs, vectors)
@@ -194,7 +190,7 @@ enum VectorReader {
     if path.hasSuffix(".fvecs") { return try FvecsFile(path: path).rows(0..<1) }
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
     guard let array = try JSONSerialization.jsonObject(with: data) as? [NSNumber] else {
-      throw CorpusReader.Failure(description: "\(path): not a JSON array of numbers")
+      throw CommandFailure(description: "\(path): not a JSON array of numbers")
     }
     return array.map(\.floatValue)
   }

@@ -44,7 +44,7 @@ struct EmbedCommand: ParsableCommand {
       do {
         return raw.isEmpty ? [] : try EmbeddingLimits.decode(raw)
       } catch let error as EmbeddingError {  // name the line, not the index in the batch
-        throw CorpusReader.Failure(description: "standard input line \(input.lineNumber - raw.count + 1 + error.textIndex): \(error)")
+        throw CommandFailure(description: "standard input line \(input.lineNumber - raw.count + 1 + error.textIndex): \(error)")
       }
     }
     while true {

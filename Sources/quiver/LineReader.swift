@@ -16,7 +16,7 @@ final class LineReader {
 
   init(path: String) throws {
     guard let h = FileHandle(forReadingAtPath: path) else {
-      throw CorpusReader.Failure(description: "\(path): cannot open")
+      throw CommandFailure(description: "\(path): cannot open")
     }
     handle = h
     ownsHandle = true

@@ -146,7 +146,7 @@ struct QueryCommand: ParsableCommand {
       // The file the space recorded while it still holds that model, else a fixture model of the
       // space's identity (a format 1 store, or a recorded file since replaced by another model).
       let recorded = try chosen.modelPath.flatMap { path -> String? in
-        guard let file = try? ModelFile(path: path, verification: .structure), "qvm:" + file.contentHashHex == chosen.key.model
+        guard let file = try? ModelFile(path: path, verification: .structure), file.identity == chosen.key.model
         else { return nil }
         return path
       }

@@ -121,7 +121,7 @@ struct IngestCommand: ParsableCommand {
     }
     if strict, let first = problems.first {
       if hnsw { try space.updateGraph() }
-      throw CorpusReader.Failure(description: "\(first) (stopped by --strict; \(summary.documents) documents before it are stored)")
+      throw CommandFailure(description: "\(first) (stopped by --strict; \(summary.documents) documents before it are stored)")
     }
     if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
     if hnsw { try space.updateGraph() }  // the graph file, written once

@@ -161,6 +161,8 @@ public final class ModelFile: @unchecked Sendable {
 
   /// The content hash as 32 lowercase hex digits (high 64 bits first).
   public var contentHashHex: String { Self.hex(contentHash.high) + Self.hex(contentHash.low) }
+  /// The model's identity in a store (a space's model key): `qvm:` and the content hash.
+  public var identity: String { "qvm:" + contentHashHex }
 
   /// `v` as 16 lowercase hex digits.
   static func hex(_ v: UInt64) -> String {

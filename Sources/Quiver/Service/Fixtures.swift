@@ -30,7 +30,7 @@ public enum Fixtures {
     guard let names = directoryEntries(directory) else { return nil }
     for name in names.sorted() where name.hasSuffix(".qvm") {
       let path = directory + "/" + name
-      if let file = try? ModelFile(path: path, verification: .structure), "qvm:" + file.contentHashHex == identity { return path }
+      if let file = try? ModelFile(path: path, verification: .structure), file.identity == identity { return path }
     }
     return nil
   }
