@@ -75,19 +75,16 @@ public final class Embedder {
   public func embed(_ text: String, into output: UnsafeMutableBufferPointer<Float>, words: WordSegmentCache,
                     lexicalIDs: inout [Int32]) throws -> Int {
     precondition(output.count >= outputDimension, "output buffer too small")
+    var folded = false
     if let native = model.nativeTokenizer {
       var t = text
-      let folded = t.withUTF8 {
+      folded = t.withUTF8 {
         native.encode(utf8: UnsafeRawBufferPointer($0), scratch: tokenizerScratch, words: words, into: &ids, folded: &lexicalIDs)
-      }
-      if !folded {
-        var lower = text.lowercased()
-        lower.withUTF8 { native.encode(utf8: UnsafeRawBufferPointer($0), scratch: tokenizerScratch, words: words, into: &lexicalIDs) }
       }
     } else {
       try tokenize(text)
-      try model.tokenizer.encode(text.lowercased(), into: &lexicalIDs)
     }
+    if !folded { try model.lexicalIDs(of: text, scratch: tokenizerScratch, words: words, into: &lexicalIDs) }
     ids.withUnsafeBufferPointer { aggregate($0, into: output) }
     return ids.count
   }

@@ -20,7 +20,7 @@ public final class StaticModel: @unchecked Sendable {
   /// The model's native output dimension.
   public var dimension: Int { file.dimension }
   /// The model's identity in space keys and embedding requests: `qvm:` and its content hash.
-  public var identity: String { "qvm:" + file.contentHashHex }
+  public var identity: String { file.identity }
   /// The identity of the model's lexical tokenizer: `spm:`, the XXH3-128 of its SentencePiece
   /// bytes, and `/casefold` (texts are lower-cased before they are tokenised for the lexical index).
   public let tokenizerIdentity: String
@@ -238,6 +238,17 @@ final class FirstError: @unchecked Sendable {
 extension StaticModel: LexicalTokenizer {
   public var modelFilePath: String { file.path }
 
+  /// The lexical ids of one text — the definition behind ``tokenizerIdentity``'s `/casefold`: the
+  /// text `lowercased()`, then encoded (word by word through `words` with the native encoder).
+  func lexicalIDs(of text: String, scratch: UnigramTokenizer.Scratch, words: WordSegmentCache, into ids: inout [Int32]) throws {
+    var folded = text.lowercased()
+    if let nativeTokenizer {
+      folded.withUTF8 { nativeTokenizer.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, words: words, into: &ids) }
+    } else {
+      try tokenizer.encode(folded, into: &ids)
+    }
+  }
+
   /// The ids of each text case-folded (`lowercased()`), both cores for large batches; word by word
   /// through caches kept across calls (``UnigramTokenizer/encode(utf8:scratch:words:into:)``).
   public func lexicalTokenIDs(_ texts: [String]) throws -> [[Int32]] {
@@ -254,12 +265,7 @@ extension StaticModel: LexicalTokenizer {
             let start = next.claim(64)
             guard start < texts.count else { return }
             for i in start..<min(texts.count, start + 64) {
-              var folded = texts[i].lowercased()
-              if let nativeTokenizer {
-                folded.withUTF8 { nativeTokenizer.encode(utf8: UnsafeRawBufferPointer($0), scratch: scratch, words: words, into: &ids) }
-              } else {
-                try tokenizer.encode(folded, into: &ids)
-              }
+              try lexicalIDs(of: texts[i], scratch: scratch, words: words, into: &ids)
               out.set(i, ids)
             }
           }

@@ -244,9 +244,7 @@ public final class UnigramTokenizer: @unchecked Sendable {
         let found = wordIDs(word, scratch: scratch, words: words, appendingTo: &ids)
         magnitude += Double(abs(found.score))
         guard found.closest > Self.tieMargin(magnitude, found.score, word.count) else { return false }
-        defer {  // runs of unknowns merge across words (after the folded pass copied this word's ids)
-          if first > 0, first < ids.count, ids[first] == unknownID, ids[first - 1] == unknownID { ids.remove(at: first) }
-        }
+        defer { mergeUnknownRun(at: first, in: &ids) }  // after the folded pass copied this word's ids
         guard foldedByWords else { continue }
         let foldedFirst = folded.count
         var lowered = found
@@ -262,9 +260,7 @@ public final class UnigramTokenizer: @unchecked Sendable {
           foldedByWords = false
           continue
         }
-        if foldedFirst > 0, foldedFirst < folded.count, folded[foldedFirst] == unknownID, folded[foldedFirst - 1] == unknownID {
-          folded.remove(at: foldedFirst)
-        }
+        mergeUnknownRun(at: foldedFirst, in: &folded)
       }
       return true
     }
@@ -275,6 +271,13 @@ public final class UnigramTokenizer: @unchecked Sendable {
       return false
     }
     return foldedByWords
+  }
+
+  /// Runs of unknowns merge into one id across words too, as in one whole-text pass: drops the
+  /// word's first id (at `first`) when it and the previous word's last id are both unknown.
+  @inline(__always)
+  private func mergeUnknownRun(at first: Int, in ids: inout [Int32]) {
+    if first > 0, first < ids.count, ids[first] == unknownID, ids[first - 1] == unknownID { ids.remove(at: first) }
   }
 
   /// How near two paths through a word may come before Float rounding of the running score

@@ -86,14 +86,6 @@ public final class WordSegmentCache {
     used += 1
   }
 
-  /// Forgets every word, keeping the memory.
-  public func removeAll() {
-    for i in slots.indices { slots[i].hash = 0 }
-    keys.removeAll(keepingCapacity: true)
-    ids.removeAll(keepingCapacity: true)
-    used = 0
-  }
-
   @inline(__always)
   private func equals(_ word: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
     keys.withUnsafeBufferPointer { k in
