@@ -245,6 +245,16 @@ def pair_loss(q, d):
     return total
 
 
+def sampled_pair_loss(model, vectors, w_all, b_all, pairs, size=256):
+    """pair_loss over `size` pairs drawn from `pairs` ((ids, mask, head) of each side); also the
+    token ids the two sides used."""
+    (ai, am, ah), (bi, bm, bh) = pairs
+    pick = torch.randint(len(ai), (size,))
+    a = model(vectors[ai[pick]], w_all[ai[pick]], b_all[ai[pick]], ah[pick], am[pick])
+    b = model(vectors[bi[pick]], w_all[bi[pick]], b_all[bi[pick]], bh[pick], bm[pick])
+    return pair_loss(a, b), [ai[pick].flatten(), bi[pick].flatten()]
+
+
 def train(kind, modes, data, held, vectors, dim, epochs, seed, pairs=None, anchor=0.0, general=None):
     """pairs: None (token vectors frozen), or (query arrays, document arrays) of train-split pairs —
     then the token vectors are trained too, by the teacher loss plus PAIR_WEIGHT · pair_loss, with
@@ -272,19 +282,12 @@ def train(kind, modes, data, held, vectors, dim, epochs, seed, pairs=None, ancho
             v = model(vectors[bi], w_all[bi], b_all[bi], head[idx], mask[idx])
             loss, _ = loss_fn(v, model, target[idx])
             if pairs is not None:
-                (qi, qm, qh), (di, dm, dh) = pairs
-                pi = torch.randint(len(qi), (256,))
-                q = model(vectors[qi[pi]], w_all[qi[pi]], b_all[qi[pi]], qh[pi], qm[pi])
-                d = model(vectors[di[pi]], w_all[di[pi]], b_all[di[pi]], dh[pi], dm[pi])
-                loss = loss + PAIR_WEIGHT * pair_loss(q, d)
+                pair_term, pair_ids = sampled_pair_loss(model, vectors, w_all, b_all, pairs)
+                loss = loss + PAIR_WEIGHT * pair_term
                 if general is not None:
-                    (gi, gm, gh), (hi, hm, hh) = general
-                    gp = torch.randint(len(gi), (256,))
-                    a = model(vectors[gi[gp]], w_all[gi[gp]], b_all[gi[gp]], gh[gp], gm[gp])
-                    b = model(vectors[hi[gp]], w_all[hi[gp]], b_all[hi[gp]], hh[gp], hm[gp])
-                    loss = loss + GENERAL_WEIGHT * pair_loss(a, b)
+                    loss = loss + GENERAL_WEIGHT * sampled_pair_loss(model, vectors, w_all, b_all, general)[0]
                 if anchor > 0:
-                    touched = torch.unique(torch.cat([bi.flatten(), qi[pi].flatten(), di[pi].flatten()]))
+                    touched = torch.unique(torch.cat([bi.flatten()] + pair_ids))
                     loss = loss + anchor * ((vectors[touched] - start[touched]) ** 2).sum(-1).mean()
             opt.zero_grad()
             loss.backward()
