@@ -44,20 +44,24 @@ struct SearchBenchCommand: ParsableCommand {
     // Ingest rates, store only, without and with the lexical index, in rounds whose order
     // alternates; medians over rounds, and each round's ratio.
     var without: [Double] = [], with: [Double] = []
+    var cpuWithout: [Double] = [], cpuWith: [Double] = []
     for round in 0..<max(1, ingestRounds) {
       for lexical in round % 2 == 0 ? [false, true] : [true, false] {
         let dir = "\(scratch)/quiver-bench-search-\(getpid())-\(lexical)"
         try? FileManager.default.removeItem(atPath: dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let space = try Store.open(at: dir).space(for: staticModel)
-        let t0 = MonotonicClock.nanoseconds()
+        let t0 = MonotonicClock.nanoseconds(), cpu0 = processCPUSeconds()
         try space.ingest(documents, model: staticModel, updatingGraph: false, indexingLexically: lexical)
         let rate = Double(documents.count) / (Double(MonotonicClock.nanoseconds() - t0) / 1e9)
-        if lexical { with.append(rate) } else { without.append(rate) }
+        let cpu = processCPUSeconds() - cpu0
+        if lexical { with.append(rate); cpuWith.append(cpu) } else { without.append(rate); cpuWithout.append(cpu) }
       }
     }
     report("ingest_docs_per_second_without_lexical", Percentiles(without).median)
     report("ingest_docs_per_second_with_lexical", Percentiles(with).median)
+    report("ingest_cpu_seconds_without_lexical", Percentiles(cpuWithout).median)
+    report("ingest_cpu_seconds_with_lexical", Percentiles(cpuWith).median)
     report("ingest_with_over_without", Percentiles(zip(with, without).map { $0 / $1 }).median)
     for (i, pair) in zip(with, without).enumerated() { report("ingest_with_over_without_round_\(i + 1)", pair.0 / pair.1) }
     if ingestOnly {

@@ -1,3 +1,4 @@
+import Foundation
 import Quiver
 
 /// Order statistics of a sample of measurements.
@@ -22,3 +23,11 @@ struct Percentiles {
 /// is compiled without optimisation, so its use of the argument cannot be proven dead.
 @_optimize(none)
 func blackHole<T>(_ value: T) {}
+
+/// CPU time this process has used so far, in seconds (every thread's): how much work an ingest
+/// costs, beside how long it took on a machine whose cores it shares.
+func processCPUSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
