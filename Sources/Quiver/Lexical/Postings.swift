@@ -34,102 +34,44 @@ struct PostingsList {
     let reason: String
   }
 
-  /// At most ``coverSize`` (tf, length) points that bound every point of `points` (some cover point
-  /// has a tf at least its tf and a length at most its length).
-  static func cover(_ points: some Sequence<(tf: UInt32, length: UInt32)>) -> [(tf: UInt32, length: UInt32)] {
-    // The shortest length at each tf, then the Pareto front by tf descending: each kept point is
-    // shorter than every higher-tf point.
+  /// The Pareto front of `points` by tf descending: the shortest length at each tf, kept when it is
+  /// shorter than every higher-tf point's — what ``reduceToCover(_:)`` turns into a cover. The
+  /// encoder computes the same front in a reused table; this general form serves any tf.
+  static func front(_ points: some Sequence<(tf: UInt32, length: UInt32)>) -> [(tf: UInt32, length: UInt32)] {
+    var shortest: [UInt32: UInt32] = [:]
+    for p in points { shortest[p.tf] = Swift.min(shortest[p.tf] ?? .max, p.length) }
     var front: [(tf: UInt32, length: UInt32)] = []
-    let all = Array(points)
-    if all.count <= 32 {  // most lists: sort the few points
-      for p in all.sorted(by: { $0.tf != $1.tf ? $0.tf > $1.tf : $0.length < $1.length }) {
-        if front.last.map({ p.length < $0.length }) ?? true { front.append(p) }
-      }
-    } else {
-      // The shortest length at each tf in a table indexed by tf (tfs are small; a list whose
-      // largest tf is not takes the dictionary).
-      let largest = all.reduce(0) { Swift.max($0, $1.tf) }
-      if largest < 4096 {
-        var shortest = [UInt32](repeating: .max, count: Int(largest) + 1)
-        for p in all { shortest[Int(p.tf)] = Swift.min(shortest[Int(p.tf)], p.length) }
-        for tf in stride(from: Int(largest), through: 0, by: -1) where shortest[tf] != .max {
-          if front.last.map({ shortest[tf] < $0.length }) ?? true { front.append((UInt32(tf), shortest[tf])) }
-        }
-      } else {
-        var shortest: [UInt32: UInt32] = [:]
-        for p in all { shortest[p.tf] = Swift.min(shortest[p.tf] ?? .max, p.length) }
-        for tf in shortest.keys.sorted(by: >) {
-          let length = shortest[tf]!
-          if front.last.map({ length < $0.length }) ?? true { front.append((tf, length)) }
-        }
-      }
+    for tf in shortest.keys.sorted(by: >) {
+      let length = shortest[tf]!
+      if front.last.map({ length < $0.length }) ?? true { front.append((tf, length)) }
     }
-    guard front.count > coverSize else { return front }
-    // Consecutive groups of the front, each bounded by (its highest tf, its shortest length).
-    var out: [(tf: UInt32, length: UInt32)] = []
+    return front
+  }
+
+  /// Shrinks a front (tf descending) to at most ``coverSize`` points in place: consecutive groups
+  /// of it, each bounded by (its highest tf, its shortest length) — its first tf and last length.
+  static func reduceToCover(_ front: inout [(tf: UInt32, length: UInt32)]) {
+    guard front.count > coverSize else { return }
     let per = (front.count + coverSize - 1) / coverSize
+    var out = 0
     var start = 0
     while start < front.count {
-      let group = front[start..<min(front.count, start + per)]
-      out.append((group.first!.tf, group.last!.length))
+      let last = min(front.count, start + per) - 1
+      front[out] = (front[start].tf, front[last].length)
+      out += 1
       start += per
     }
+    front.removeLast(front.count - out)
+  }
+
+  /// Encodes `entries` (sorted by passage key, keys distinct, tf ≥ 1) into a new array (tests and
+  /// one-off lists; the store encodes through a reused ``Encoder``).
+  static func encode(_ entries: [Entry]) -> [UInt8] {
+    var encoder = Encoder()
+    encoder.entries = entries
+    var out = [UInt8](repeating: 0, count: encoder.prepare())
+    out.withUnsafeMutableBytes { encoder.write(into: $0) }
     return out
-  }
-
-  /// The header's cover field: the point count, then `coverSize` (tf, length) slots, unused ones 0.
-  private static func write(_ cover: some Collection<(tf: UInt32, length: UInt32)>, to w: inout ByteWriter) {
-    precondition(cover.count <= coverSize, "a cover of \(cover.count) points")
-    w.u32(UInt32(cover.count))
-    for p in cover {
-      w.u32(p.tf)
-      w.u32(p.length)
-    }
-    for _ in cover.count..<coverSize {
-      w.u32(0)
-      w.u32(0)
-    }
-  }
-
-  /// Encodes `entries` (sorted by passage key, keys distinct, tf ≥ 1).
-  static func encode(_ entries: some Collection<Entry>) -> [UInt8] {
-    precondition(!entries.isEmpty, "empty postings list")
-    let blocks = (entries.count + blockSize - 1) / blockSize
-    var body = ByteWriter(capacity: 4 * entries.count)
-    var descriptors = ByteWriter(capacity: descriptorBytes * blocks)
-    var previous: UInt64 = 0
-    // A list of at most `coverSize` entries (most lists of a batch's segment) is its own cover:
-    // every point bounds itself, and the largest bound is the same with dominated points kept.
-    let small = entries.count <= coverSize
-    var points: [(tf: UInt32, length: UInt32)] = []
-    if !small { points.reserveCapacity(entries.count) }
-    var blockStart = 0
-    for (i, e) in entries.enumerated() {
-      precondition(e.tf > 0 && (i == 0 || e.passage > previous), "postings out of order")
-      if i % blockSize == 0 { blockStart = body.bytes.count }
-      body.varint(e.passage - previous)
-      body.varint(UInt64(e.tf))
-      body.varint(UInt64(e.length))
-      previous = e.passage
-      if !small { points.append((e.tf, e.length)) }
-      if i % blockSize == blockSize - 1 || i == entries.count - 1 {
-        descriptors.u64(e.passage)
-        descriptors.u32(UInt32(blockStart))
-        descriptors.u32(0)
-      }
-    }
-    var w = ByteWriter(capacity: headerBytes + descriptors.bytes.count + body.bytes.count)
-    w.u32(UInt32(entries.count))
-    w.u32(UInt32(blocks))
-    w.u32(0)
-    if small {
-      write(entries.lazy.map { (tf: $0.tf, length: $0.length) }, to: &w)
-    } else {
-      write(cover(points), to: &w)
-    }
-    w.raw(descriptors.bytes)
-    w.raw(body.bytes)
-    return w.bytes
   }
 
   /// Every entry of an encoded list.
@@ -226,6 +168,9 @@ struct PostingsList {
         shift &+= 7
       }
     }
+
+    /// Where the next entry starts, in bytes from the start of the entries.
+    var entryOffset: Int { position - entriesStart }
 
     /// The next entry, or nil after the last.
     mutating func next() throws -> Entry? {

@@ -50,46 +50,51 @@ struct LexicalIndex {
 
   // MARK: Writing
 
-  /// A passage to post: its key, its byte range in the document's text, its token ids.
-  struct NewPassage {
-    var key: UInt64
-    var utf8Range: Range<Int>
-    var tokens: [Int32]
-  }
+  /// A passage of a ``LexicalBatch`` that is not to be posted (its document is unchanged, say).
+  static let notPosted = UInt64.max
 
-  /// Posts `new` (keys distinct, none posted before) as one segment and merges the tail segments.
-  /// Passages without tokens are not posted.
-  func add(_ new: [NewPassage], record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
-    var lists = PostingsBuilder()
-    var first = UInt64.max, last = UInt64.min, count: UInt64 = 0
-    for p in new.sorted(by: { $0.key < $1.key }) where !p.tokens.isEmpty {
-      let terms = Self.termCounts(p.tokens)
-      let length = UInt32(p.tokens.count)
-      var w = ByteWriter(capacity: 16 + 3 * terms.count)
-      w.u32(length)
-      w.u32(UInt32(p.utf8Range.lowerBound))
-      w.u32(UInt32(p.utf8Range.upperBound))
-      w.u32(UInt32(terms.count))
-      var previous: Int32 = 0
-      for t in terms {
-        w.varint(UInt64(t.token - previous))
-        w.varint(UInt64(t.tf))
-        previous = t.token
-        lists.append(token: t.token, PostingsList.Entry(passage: p.key, tf: t.tf, length: length))
-      }
-      try txn.put(passages, key: BigEndianKey(p.key), value: w.bytes)
+  /// Posts `batch`'s passages under `keys` (one per passage, ``notPosted`` to leave one out; the
+  /// others distinct, none posted before) as one segment, and merges the tail segments. Passages
+  /// without tokens are not posted.
+  func add(_ batch: LexicalBatch, keys: [UInt64], record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
+    precondition(keys.count == batch.count, "\(keys.count) keys for \(batch.count) passages")
+    // The passages to post, in key order: batch order when their keys rise along it (documents
+    // are numbered as they come), else sorted (a document that kept an older number).
+    var posted = keys.indices.filter { keys[$0] != Self.notPosted && batch.lengths[$0] > 0 }
+    let ordered = zip(posted, posted.dropFirst()).allSatisfy { keys[$0] < keys[$1] }
+    if !ordered { posted.sort { keys[$0] < keys[$1] } }
+    guard let firstOrdinal = posted.first, let lastOrdinal = posted.last else { return }
+    for o in posted {
+      try batch.record(o).withUnsafeBytes { try txn.put(passages, key: BigEndianKey(keys[o]), value: $0) }
       record.passages += 1
-      record.totalLength += UInt64(length)
-      first = min(first, p.key)
-      last = max(last, p.key)
-      count += 1
+      record.totalLength += UInt64(batch.lengths[o])
     }
-    guard count > 0 else { return }
-    let segment = LexicalSegment(number: record.nextSegment, firstPassage: first, lastPassage: last, passages: count, level: 0)
+    let segment = LexicalSegment(number: record.nextSegment, firstPassage: keys[firstOrdinal], lastPassage: keys[lastOrdinal],
+                                 passages: UInt64(posted.count), level: 0)
     record.nextSegment += 1
-    try writeLists(lists, segment: segment.number, txn)
+    // Its lists, token by token: the newest segment's keys follow every key in the database, so
+    // each is appended (`MDB_APPEND`) in token order, encoded straight into LMDB's reserved value.
+    var encoder = PostingsList.Encoder()
+    for (i, token) in batch.tokens.enumerated() {
+      encoder.removeAll()
+      for k in batch.list(i) {
+        let o = Int(batch.ordinals[k])
+        let key = keys[o]
+        guard key != Self.notPosted else { continue }
+        encoder.entries.append(PostingsList.Entry(passage: key, tf: batch.tfs[k], length: batch.lengths[o]))
+      }
+      guard !encoder.entries.isEmpty else { continue }
+      if !ordered { encoder.entries.sort { $0.passage < $1.passage } }
+      try put(&encoder, segment: segment.number, token: token, txn)
+    }
     try txn.put(segments, key: Self.segmentKey(segment.number), value: segment.encoded())
     try mergeTail(record: &record, txn)
+  }
+
+  /// Encodes `encoder`'s list and appends it as (`segment`, `token`)'s.
+  private func put(_ encoder: inout PostingsList.Encoder, segment: UInt32, token: Int32, _ txn: LMDBTransaction) throws {
+    let size = encoder.prepare()
+    encoder.write(into: try txn.reserve(postings, key: Self.listKey(segment, token), count: size, flags: .append))
   }
 
   /// Removes every passage of document `document`: records deleted, keys marked dead, statistics
@@ -137,9 +142,9 @@ struct LexicalIndex {
   }
 
   /// Replaces `old` (consecutive segments) by one segment of `level`: their lists concatenated in
-  /// key order per token, dead passages' postings dropped (and those passages forgotten). Streamed
-  /// token by token — a k-way merge over the segments' keys — so memory holds one token's lists,
-  /// not the segments' postings.
+  /// key order per token, dead passages' postings dropped (and those passages forgotten). The old
+  /// lists are first copied out of the map, one cursor walk a segment (the writes below may move
+  /// the pages they sit on), then merged token by token.
   private func merge(_ old: [LexicalSegment], level: UInt8, record: inout LexiconRecord, _ txn: LMDBTransaction) throws {
     let deadKeys = try deadSet(txn)
     let ordered = zip(old, old.dropFirst()).allSatisfy { $0.lastPassage < $1.firstPassage }
@@ -147,40 +152,54 @@ struct LexicalIndex {
     record.nextSegment += 1
     var dropped: [Int32: UInt32] = [:]
     var droppedPassages = Set<UInt64>()
-    // Each old segment's next token (nil: no more), found by seeking past the one before.
-    func token(after previous: Int32?, in segment: UInt32) throws -> Int32? {
-      let from = previous.map { Self.listKey(segment, $0 + 1) } ?? Self.listKey(segment, 0)
-      return try txn.withCursor(postings) { cursor in
-        guard let entry = try cursor.seek(atLeast: from), entry.key.count == 8,
-          UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)) == segment
-        else { return nil }
-        return Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-      }
-    }
-    var next = try old.map { try token(after: nil, in: $0.number) }
-    var written = false
-    var list: [PostingsList.Entry] = []
-    while true {
-      var smallest: Int32?
-      for n in next { if let n, n < (smallest ?? .max) { smallest = n } }
-      guard let t = smallest else { break }
-      list.removeAll(keepingCapacity: true)
-      for (i, s) in old.enumerated() where next[i] == t {
-        guard let bytes = try txn.get(postings, key: Self.listKey(s.number, t)) else { throw StoreError.corruptRecord("postings list") }
-        for e in try Self.decode(bytes) {
-          if !deadKeys.isEmpty && deadKeys.contains(e.passage) {
-            dropped[t, default: 0] += 1
-            droppedPassages.insert(e.passage)
-          } else {
-            list.append(e)
-          }
+    // Each old segment's lists: (token, end of its bytes in `copied`), tokens ascending.
+    var copied: [UInt8] = []
+    var lists: [[(token: Int32, end: Int)]] = []
+    for s in old {
+      var these: [(token: Int32, end: Int)] = []
+      try txn.withCursor(postings) { cursor in
+        try cursor.forEach(from: Self.listKey(s.number, 0), to: nil as BigEndianKey?) { entry in
+          guard entry.key.count == 8 else { throw StoreError.corruptRecord("postings key") }
+          guard UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)) == s.number else { return false }
+          copied.append(contentsOf: entry.value)
+          these.append((Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))), copied.count))
+          return true
         }
-        next[i] = try token(after: t, in: s.number)
       }
-      guard !list.isEmpty else { continue }
-      if !ordered { list.sort { $0.passage < $1.passage } }  // a document indexed after newer ones
-      try txn.put(postings, key: Self.listKey(number, t), value: PostingsList.encode(list), flags: .append)
-      written = true
+      lists.append(these)
+    }
+    var encoder = PostingsList.Encoder()
+    var written = false
+    try copied.withUnsafeBytes { bytes in
+      var next = [Int](repeating: 0, count: old.count)  // each segment's next list
+      var listStart = [Int](repeating: 0, count: old.count)
+      for i in old.indices.dropFirst() { listStart[i] = lists[i - 1].last?.end ?? listStart[i - 1] }
+      while true {
+        var smallest: Int32?
+        for i in old.indices where next[i] < lists[i].count {
+          if lists[i][next[i]].token < (smallest ?? .max) { smallest = lists[i][next[i]].token }
+        }
+        guard let t = smallest else { break }
+        encoder.removeAll()
+        for i in old.indices where next[i] < lists[i].count && lists[i][next[i]].token == t {
+          let end = lists[i][next[i]].end
+          var reader = try Self.reader(UnsafeRawBufferPointer(rebasing: bytes[listStart[i]..<end]))
+          while let e = try Self.next(&reader) {
+            if !deadKeys.isEmpty && deadKeys.contains(e.passage) {
+              dropped[t, default: 0] += 1
+              droppedPassages.insert(e.passage)
+            } else {
+              encoder.entries.append(e)
+            }
+          }
+          listStart[i] = end
+          next[i] += 1
+        }
+        guard !encoder.entries.isEmpty else { continue }
+        if !ordered { encoder.entries.sort { $0.passage < $1.passage } }  // a document indexed after newer ones
+        try put(&encoder, segment: number, token: t, txn)
+        written = true
+      }
     }
     for s in old {
       try txn.withCursor(postings) { cursor in
@@ -198,14 +217,6 @@ struct LexicalIndex {
     let merged = LexicalSegment(number: number, firstPassage: old.map(\.firstPassage).min()!, lastPassage: old.map(\.lastPassage).max()!,
                                 passages: old.reduce(0) { $0 + $1.passages } - UInt64(droppedPassages.count), level: level)
     try txn.put(segments, key: Self.segmentKey(number), value: merged.encoded())
-  }
-
-  /// Writes `lists` (each in passage order) as the lists of `segment`, the newest segment: its keys
-  /// follow every key in the database, so each is appended (`MDB_APPEND`) in token order.
-  private func writeLists(_ lists: PostingsBuilder, segment: UInt32, _ txn: LMDBTransaction) throws {
-    try lists.forEachList { token, list in
-      try txn.put(postings, key: Self.listKey(segment, token), value: PostingsList.encode(list), flags: .append)
-    }
   }
 
   private func addDeadTerms(_ token: Int32, _ delta: Int, _ txn: LMDBTransaction) throws {
@@ -330,6 +341,13 @@ struct LexicalIndex {
     }
   }
 
+  /// The reader's next entry, its damage reported as the store's corrupt record.
+  static func next(_ reader: inout PostingsList.Reader) throws -> PostingsList.Entry? {
+    do { return try reader.next() } catch let e as PostingsList.Malformed {
+      throw StoreError.corruptRecord("postings list: \(e.reason)")
+    }
+  }
+
   static func reader(_ bytes: UnsafeRawBufferPointer) throws -> PostingsList.Reader {
     do { return try PostingsList.Reader(bytes) } catch let e as PostingsList.Malformed {
       throw StoreError.corruptRecord("postings list: \(e.reason)")
@@ -368,11 +386,9 @@ struct LexicalIndex {
     return w.bytes
   }
 
-  static func listKey(_ segment: UInt32, _ token: Int32) -> [UInt8] {
-    var w = ByteWriter(capacity: 8)
-    w.u32BE(segment)
-    w.u32BE(UInt32(bitPattern: token))
-    return w.bytes
+  /// A postings list's key: u32 segment ‖ u32 token id, both big-endian — one big-endian u64.
+  static func listKey(_ segment: UInt32, _ token: Int32) -> BigEndianKey {
+    BigEndianKey(UInt64(segment) << 32 | UInt64(UInt32(bitPattern: token)))
   }
 
   static func tokenKey(_ token: Int32) -> [UInt8] {

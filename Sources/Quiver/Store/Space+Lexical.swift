@@ -62,11 +62,12 @@ extension Space {
           found.append((id, number, passages, passages.map { String(decoding: doc.text[$0.range], as: UTF8.self) }))
         }
       }
-      let tokens = try tokenizer.lexicalTokenIDs(found.flatMap(\.texts))
+      let lexical = LexicalBatch(passages: try tokenizer.lexicalTokenIDs(found.flatMap(\.texts)),
+                                 utf8Ranges: found.flatMap { $0.passages.map(\.range) })
       try store.env.write { txn in
         guard let entry = try store.lexicon(lexicon, txn) else { throw StoreError.corruptRecord("lexicon \(lexicon) missing") }
         var record = entry.record
-        var new: [LexicalIndex.NewPassage] = []
+        var keys = [UInt64](repeating: LexicalIndex.notPosted, count: lexical.count)
         var next = 0
         for f in found {
           let t = next
@@ -74,13 +75,11 @@ extension Space {
           guard let bytes = try txn.get(store.docs, key: f.id) else { continue }
           var doc = try DocumentRecord(decoding: bytes)
           guard doc.number == f.number, !doc.lexicons.contains(lexicon) else { continue }
-          for (p, ids) in zip(f.passages, tokens[t..<(t + f.passages.count)]) {
-            new.append(.init(key: LexicalIndex.passageKey(document: f.number, passage: p.index), utf8Range: p.range, tokens: ids))
-          }
+          for (p, r) in zip(f.passages, t..<(t + f.passages.count)) { keys[r] = LexicalIndex.passageKey(document: f.number, passage: p.index) }
           doc.lexicons.append(lexicon)
           try txn.put(store.docs, key: f.id, value: doc.encoded())
         }
-        try LexicalIndex(number: lexicon, txn).add(new, record: &record, txn)
+        try LexicalIndex(number: lexicon, txn).add(lexical, keys: keys, record: &record, txn)
         try store.putLexicon(entry.identity, record, txn)
       }
       start += batch.count

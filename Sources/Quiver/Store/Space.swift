@@ -150,8 +150,9 @@ public final class Space: @unchecked Sendable {
         }
         start = end
       }
-      if fused != nil { return (passages, rows, lexical) }
-      return (passages, rows, try tokenizing?.lexicalTokenIDs(texts))
+      if fused == nil, let tokenizing { lexical = try tokenizing.lexicalTokenIDs(texts) }
+      guard tokenizing != nil else { return (passages, rows, nil) }
+      return (passages, rows, LexicalBatch(passages: lexical, utf8Ranges: passages.flatMap { $0.map(\.utf8Range) }))
     }
   }
 
@@ -175,8 +176,11 @@ public final class Space: @unchecked Sendable {
     return try ingestBatches(Self.batches(of: documents), updatingGraph: updatingGraph, persistingGraph: persistingGraph, progress: nil) { batch, range in
       var rows = Array(vectors[(range.lowerBound * dimension)..<(range.upperBound * dimension)])
       if metric == .cosine { Self.normalizeRows(&rows, dimension) }
-      let tokens = try lexicalTokenizer?.lexicalTokenIDs(batch.map(\.text))
-      return (batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }, rows, tokens)
+      let passages = batch.map { [Passage(index: 0, utf8Range: 0..<$0.text.utf8.count)] }
+      let lexical = try lexicalTokenizer.map {
+        LexicalBatch(passages: try $0.lexicalTokenIDs(batch.map(\.text)), utf8Ranges: passages.map(\.[0].utf8Range))
+      }
+      return (passages, rows, lexical)
     }
   }
 
@@ -193,13 +197,13 @@ public final class Space: @unchecked Sendable {
 
   /// The one ingest loop: batch by batch from `next` (each at most `maximumBatch` documents),
   /// `prepare` (given the batch and its documents' positions in the stream) gives their passages,
-  /// passage vectors (row-major) and, for the lexical index, the passages' token ids; one write
+  /// passage vectors (row-major) and, for the lexical index, the passages made ready for it; one write
   /// transaction stores them, and the graph follows. A batch is prepared while the one before it
   /// is written (``BackgroundWrite``): the writes stay one at a time and in order, and a failed write
   /// stops the ingest before the next one starts.
   private func ingestBatches(
     _ next: () throws -> [Document]?, updatingGraph: Bool, persistingGraph: Bool, progress: ((Int) -> Void)?,
-    prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float], [[Int32]]?)
+    prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float], LexicalBatch?)
   ) throws -> IngestSummary {
     var summary = IngestSummary()
     var writing: (write: BackgroundWrite<IngestSummary>, end: Int)?
@@ -225,9 +229,9 @@ public final class Space: @unchecked Sendable {
       let end = start + batch.count
       let prepared = Result { try prepare(batch, start..<end) }
       try finishWriting()
-      let (passages, rows, tokens) = try prepared.get()
+      let (passages, rows, lexical) = try prepared.get()
       writing = (BackgroundWrite { [self] in
-        let written = try write(batch, passages: passages, vectors: rows, tokens: tokens)
+        let written = try write(batch, passages: passages, vectors: rows, lexical: lexical)
         if updatingGraph { try syncGraph(persist: false) }
         return written
       }, end)
@@ -258,10 +262,10 @@ public final class Space: @unchecked Sendable {
 
   /// One write transaction: documents, their row records, their vectors appended to the chunks,
   /// their rows' document numbers, their passages posted to the space's lexical index (when the
-  /// space has one and `tokens` holds each passage's token ids, in the order of `flat`'s rows), the
+  /// space has one and `lexical` holds the passages, in the order of `flat`'s rows), the
   /// space and lexicon records. Runs again from scratch if LMDB grows the map, so it touches nothing
   /// else.
-  private func write(_ batch: [Document], passages: [[Passage]], vectors flat: [Float], tokens: [[Int32]]?) throws -> IngestSummary {
+  private func write(_ batch: [Document], passages: [[Passage]], vectors flat: [Float], lexical batchLexical: LexicalBatch?) throws -> IngestSummary {
     let d = dimension
     let spaceKeyBytes = Array(key.description.utf8)
     let current = try store.currentDatabases()
@@ -272,8 +276,9 @@ public final class Space: @unchecked Sendable {
       }
       let metadataIndex = try store.metadataIndex(current.metadataIndex!, txn)
       var metadataChanges = MetadataIndex.Changes()
-      let lexicon = record.lexicon != 0 && tokens != nil ? try store.lexicon(record.lexicon, txn) : nil
-      var newPassages: [LexicalIndex.NewPassage] = []
+      let lexicon = record.lexicon != 0 && batchLexical != nil ? try store.lexicon(record.lexicon, txn) : nil
+      // Each passage's key in the lexical index, in `flat`'s row order (or not posted).
+      var passageKeys = [UInt64](repeating: LexicalIndex.notPosted, count: lexicon == nil ? 0 : batchLexical!.count)
       var summary = IngestSummary()
       // The rows of `flat` to append, in row order from record.rowCount: all of them unless a
       // document is unchanged (then only the others', gathered below); and their documents' numbers.
@@ -310,7 +315,11 @@ public final class Space: @unchecked Sendable {
           } else {
             try store.forget(old, txn, metadata: &metadataChanges, metadataIndex)
             // An id repeated within this batch: its earlier passages are not posted yet.
-            newPassages.removeAll { LexicalIndex.document(ofPassage: $0.key) == old.number }
+            if let n = old.number {
+              for r in passageKeys.indices where passageKeys[r] != LexicalIndex.notPosted && LexicalIndex.document(ofPassage: passageKeys[r]) == n {
+                passageKeys[r] = LexicalIndex.notPosted
+              }
+            }
             summary.replaced += 1
           }
           // The tombstones may have changed this space's live count.
@@ -332,11 +341,8 @@ public final class Space: @unchecked Sendable {
         appended.append(rowsOfDoc)
         rowNumbers.append(contentsOf: repeatElement(documentNumber, count: ps.count))
         summary.passages += ps.count
-        if let tokens, let l = lexicon, !lexicons.contains(l.record.number) {
-          for (p, r) in zip(ps, rowsOfDoc) {
-            newPassages.append(.init(key: LexicalIndex.passageKey(document: documentNumber, passage: p.index),
-                                     utf8Range: p.utf8Range, tokens: tokens[r]))
-          }
+        if let l = lexicon, !lexicons.contains(l.record.number) {
+          for (p, r) in zip(ps, rowsOfDoc) { passageKeys[r] = LexicalIndex.passageKey(document: documentNumber, passage: p.index) }
           lexicons.append(l.record.number)
         }
         keptRows.append(DocumentRecord.Rows(space: self.number, first: first, count: UInt32(ps.count)))
@@ -355,9 +361,11 @@ public final class Space: @unchecked Sendable {
       let rowDocuments = try txn.openDatabase(named: SpaceDatabases(number: self.number).rowDocuments)
       try RowDocuments.append(rowNumbers, from: firstNewRow, into: rowDocuments, txn)
       // Re-read: replacing documents above removed passages and updated the record.
-      if let l = lexicon, !newPassages.isEmpty, let found = try store.lexicon(l.record.number, txn) {
+      if let l = lexicon, let batchLexical, passageKeys.contains(where: { $0 != LexicalIndex.notPosted }),
+        let found = try store.lexicon(l.record.number, txn)
+      {
         var current = found.record
-        try LexicalIndex(number: current.number, txn).add(newPassages, record: &current, txn)
+        try LexicalIndex(number: current.number, txn).add(batchLexical, keys: passageKeys, record: &current, txn)
         try store.putLexicon(found.identity, current, txn)
       }
       try metadataIndex.apply(metadataChanges, txn)

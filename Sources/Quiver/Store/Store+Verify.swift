@@ -6,7 +6,9 @@ extension Store {
   /// - the index's passage count and total length equal those of its live passages;
   /// - postings and passages agree exactly: every posting is of a live passage (with that passage's
   ///   tf and length) or of a dead one; every live passage's terms are posted; the dead-term counts
-  ///   equal the dead postings per token; every dead passage is absent from the live ones.
+  ///   equal the dead postings per token; every dead passage is absent from the live ones;
+  /// - every list is well formed (``PostingsList/problems(in:)``: key order, block descriptors,
+  ///   a cover that bounds its entries and is exact when their front is small).
   /// O(postings + passages + documents).
   public func verifyLexicalIndexes() throws -> [String] {
     guard let current = currentDatabasesIfPresent else { return [] }
@@ -73,6 +75,7 @@ extension Store {
           try txn.withCursor(index.postings) { cursor in
             try cursor.forEach(from: LexicalIndex.listKey(segment.number, 0), to: LexicalIndex.segmentKey(segment.number + 1)) { entry in
               let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+              for p in PostingsList.problems(in: entry.value) { note("\(name): list of token \(token) in segment \(segment.number): \(p)") }
               for e in try LexicalIndex.decode(entry.value) {
                 if e.passage < segment.firstPassage || e.passage > segment.lastPassage {
                   note("\(name): segment \(segment.number) holds passage \(e.passage) outside its range")
