@@ -11,6 +11,10 @@ public final class Space: @unchecked Sendable {
   public static let rowsPerChunk = 1024
   /// At most this many documents go into one write transaction.
   public static let maximumBatch = 1000
+  /// Batch writes an ingest keeps queued or running while it prepares the next batch: with two,
+  /// a write that takes longer than a preparation (a merge of the lexical index's segments, say)
+  /// does not stall the preparing.
+  static let writesInFlight = 2
 
   public let store: Store
   public let key: SpaceKey
@@ -198,29 +202,37 @@ public final class Space: @unchecked Sendable {
   /// The one ingest loop: batch by batch from `next` (each at most `maximumBatch` documents),
   /// `prepare` (given the batch and its documents' positions in the stream) gives their passages,
   /// passage vectors (row-major) and, for the lexical index, the passages made ready for it; one write
-  /// transaction stores them, and the graph follows. A batch is prepared while the one before it
-  /// is written (``BackgroundWrite``): the writes stay one at a time and in order, and a failed write
-  /// stops the ingest before the next one starts.
+  /// transaction stores them, and the graph follows. A batch is prepared while the ones before it
+  /// are written (``BackgroundWrite``, at most ``writesInFlight`` queued or running): the writes
+  /// stay one at a time and in order, and a failed write stops the ingest before the next one starts.
   private func ingestBatches(
     _ next: () throws -> [Document]?, updatingGraph: Bool, persistingGraph: Bool, progress: ((Int) -> Void)?,
     prepare: ([Document], Range<Int>) throws -> ([[Passage]], [Float], LexicalBatch?)
   ) throws -> IngestSummary {
     var summary = IngestSummary()
-    var writing: (write: BackgroundWrite<IngestSummary>, end: Int)?
-    // The write in flight, waited for: its summary counted, progress reported.
+    // Writes in flight, oldest first (at most `Self.writesInFlight`).
+    var writing: [(write: BackgroundWrite<IngestSummary>, end: Int)] = []
+    // The oldest write in flight, waited for: its summary counted, progress reported.
     func finishWriting() throws {
-      guard let w = writing else { return }
-      writing = nil
-      summary.add(try w.write.value())
+      guard !writing.isEmpty else { return }
+      let w = writing.removeFirst()
+      do {
+        summary.add(try w.write.value())
+      } catch {
+        // The writes queued behind a failed one do not run; their threads are joined first.
+        for queued in writing { _ = try? queued.write.value() }
+        writing.removeAll()
+        throw error
+      }
       progress?(w.end)
     }
     var start = 0
     while true {
-      // The next batch is read and prepared while the one before is written; a failure to read
-      // or prepare it is raised only after that write has finished.
+      // The next batch is read and prepared while the ones before are written; a failure to read
+      // or prepare it is raised only after those writes have finished.
       let read = Result { try next() }
       guard case .success(let batch?) = read else {
-        try finishWriting()
+        while !writing.isEmpty { try finishWriting() }
         _ = try read.get()
         break
       }
@@ -228,13 +240,18 @@ public final class Space: @unchecked Sendable {
       precondition(batch.count <= Self.maximumBatch, "a batch of \(batch.count) documents, above \(Self.maximumBatch)")
       let end = start + batch.count
       let prepared = Result { try prepare(batch, start..<end) }
-      try finishWriting()
+      if case .failure = prepared {
+        while !writing.isEmpty { try finishWriting() }
+      } else if writing.count == Self.writesInFlight {
+        try finishWriting()
+      }
       let (passages, rows, lexical) = try prepared.get()
-      writing = (BackgroundWrite { [self] in
+      let next = BackgroundWrite(after: writing.last?.write) { [self] in
         let written = try write(batch, passages: passages, vectors: rows, lexical: lexical)
         if updatingGraph { try syncGraph(persist: false) }
         return written
-      }, end)
+      }
+      writing.append((next, end))
       start = end
     }
     if updatingGraph && persistingGraph { try syncGraph(persist: true) }
