@@ -134,7 +134,10 @@ import Testing
   @Test func oneWordPassGivesTheCasedAndTheFoldedIDs() throws {
     #expect(native.foldsAfterNormalising)
     var texts = try Self.fixtureTexts()
-    texts += ["", "ABC abc AbC", "LIGGGHTS and LAMMPS", "Émile ÉCOLE école", "x86_64 QT5 Qt5 qt5", "MiXeD~CaSe^^ \u{7} TAB\tEND"]
+    texts += ["", "ABC abc AbC", "LIGGGHTS and LAMMPS", "Émile ÉCOLE école", "x86_64 QT5 Qt5 qt5", "MiXeD~CaSe^^ \u{7} TAB\tEND",
+              // unknown pieces (these ASCII symbols are not in the vocabulary) beside words with
+              // and without capitals
+              "A~ ~b ~~ C~ ~~d E{ {f", "~~A ~a ^^ ``B `b {{ }}C", "Q| |q q| |Q ||| Q@@ @@q"]
     let scratch = UnigramTokenizer.Scratch()
     var wholeCased: [Int32] = [], wholeFolded: [Int32] = [], ids: [Int32] = [], folded: [Int32] = []
     for cache in [WordSegmentCache(), WordSegmentCache(capacity: 16)] {

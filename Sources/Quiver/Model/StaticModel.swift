@@ -193,7 +193,7 @@ public final class StaticModel: @unchecked Sendable {
                 let row = UnsafeMutableBufferPointer(start: base.base + i * d, count: d)
                 if let lexical {
                   try embedder.embed(texts[i], into: row, words: words, lexicalIDs: &lexicalIDs)
-                  lexical.set(i, lexicalIDs)
+                  lexical.set(i, copying: lexicalIDs)
                 } else {
                   try embedder.embed(texts[i], into: row, words: words)
                 }
@@ -266,7 +266,7 @@ extension StaticModel: LexicalTokenizer {
             guard start < texts.count else { return }
             for i in start..<min(texts.count, start + 64) {
               try lexicalIDs(of: texts[i], scratch: scratch, words: words, into: &ids)
-              out.set(i, ids)
+              out.set(i, copying: ids)
             }
           }
         } catch {
@@ -295,10 +295,13 @@ final class LexicalTokenSlots: @unchecked Sendable {
     slots.deallocate()
   }
 
-  /// Slot `i`, written by the one worker that tokenised text `i` (distinct slots never alias).
-  func set(_ i: Int, _ ids: [Int32]) {
+  /// Slot `i`, written by the one worker that tokenised text `i` (distinct slots never alias):
+  /// a copy of `ids` of exactly its size. (Storing the worker's reused array itself would share its
+  /// buffer, and the worker's next text would then allocate a new one of its full capacity — the
+  /// longest text's so far — for every text.)
+  func set(_ i: Int, copying ids: [Int32]) {
     precondition(i >= 0 && i < slots.count, "slot \(i) of \(slots.count)")
-    slots[i] = ids
+    slots[i] = Array(ids[...])
   }
 
   /// Every slot, once the workers are done.

@@ -15,8 +15,6 @@ public final class UnigramTokenizer: @unchecked Sendable {
   /// Per-thread working memory for ``encode(utf8:scratch:into:)``. Not thread-safe.
   public final class Scratch {
     var normalized: [UInt8] = []
-    /// One word with A–Z lowered (the folded pass of the word-by-word encoder).
-    var foldedWord: [UInt8] = []
     // Per byte position: the best path ending there — its score, where its last piece starts
     // (-1: no path yet), and that piece's id.
     var score: [Float] = []
@@ -233,10 +231,22 @@ public final class UnigramTokenizer: @unchecked Sendable {
       var start = 0
       // |the whole-text pass's running score| at the end of this word, cased and folded
       var magnitude = 0.0, foldedMagnitude = 0.0
+      // The folded ids lag behind: `folded` holds those of the words before `pending` (an index
+      // into `ids`); the words since have no capitals, so their folded ids are their cased ids,
+      // copied in one go when a word that differs comes, or at the end.
+      var pending = 0
+      // Whether the last word's folded ids differ from its cased ones (it had capitals).
+      var lastDiffered = false
       while start < n {
-        // The next word starts at the next "▁" (E2 96 81) after this word's first character.
+        // The next word starts at the next "▁" (E2 96 81) after this word's first character;
+        // the scan notes capitals on the way.
         var end = start + Self.oneCharLength(all[start])
-        while end < n, !(all[end] == 0xE2 && end + 2 < n && all[end + 1] == 0x96 && all[end + 2] == 0x81) { end += 1 }
+        var capitals = false
+        if foldedByWords { for i in start..<min(end, n) where all[i] &- 65 < 26 { capitals = true } }
+        while end < n, !(all[end] == 0xE2 && end + 2 < n && all[end + 1] == 0x96 && all[end + 2] == 0x81) {
+          if foldedByWords && all[end] &- 65 < 26 { capitals = true }
+          end += 1
+        }
         end = min(end, n)
         let word = UnsafeBufferPointer(rebasing: all[start..<end])
         start = end
@@ -244,24 +254,37 @@ public final class UnigramTokenizer: @unchecked Sendable {
         let found = wordIDs(word, scratch: scratch, words: words, appendingTo: &ids)
         magnitude += Double(abs(found.score))
         guard found.closest > Self.tieMargin(magnitude, found.score, word.count) else { return false }
-        defer { mergeUnknownRun(at: first, in: &ids) }  // after the folded pass copied this word's ids
-        guard foldedByWords else { continue }
-        let foldedFirst = folded.count
-        var lowered = found
-        if word.contains(where: { $0 &- 65 < 26 }) {
-          scratch.foldedWord.removeAll(keepingCapacity: true)
-          for b in word { scratch.foldedWord.append(b &- 65 < 26 ? b | 0x20 : b) }
-          lowered = scratch.foldedWord.withUnsafeBufferPointer { wordIDs($0, scratch: scratch, words: words, appendingTo: &folded) }
-        } else {
-          folded.append(contentsOf: ids[first..<ids.count])
+        var flushed = false
+        if foldedByWords {
+          // A word without capitals joins the pending run — unless its first id is unknown right
+          // after a word whose folded ids differ: whether it merges into an unknown run then
+          // depends on the folded ids before it, so it is copied on its own.
+          let unknownFirst = ids.count > first && ids[first] == unknownID
+          var lowered = found
+          if capitals || (unknownFirst && lastDiffered) {
+            folded.append(contentsOf: ids[pending..<first])
+            let foldedFirst = folded.count
+            if capitals {
+              // A–Z lowered, on the stack (a scratch array on the class paid an exclusivity
+              // check per byte appended).
+              lowered = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: word.count) { lower in
+                for i in 0..<word.count { lower[i] = word[i] &- 65 < 26 ? word[i] | 0x20 : word[i] }
+                return wordIDs(UnsafeBufferPointer(lower), scratch: scratch, words: words, appendingTo: &folded)
+              }
+            } else {
+              folded.append(contentsOf: ids[first..<ids.count])
+            }
+            mergeUnknownRun(at: foldedFirst, in: &folded)
+            flushed = true
+          }
+          lastDiffered = capitals
+          foldedMagnitude += Double(abs(lowered.score))
+          if lowered.closest <= Self.tieMargin(foldedMagnitude, lowered.score, word.count) { foldedByWords = false }
         }
-        foldedMagnitude += Double(abs(lowered.score))
-        guard lowered.closest > Self.tieMargin(foldedMagnitude, lowered.score, word.count) else {
-          foldedByWords = false
-          continue
-        }
-        mergeUnknownRun(at: foldedFirst, in: &folded)
+        mergeUnknownRun(at: first, in: &ids)  // after the folded ids took this word's own
+        if flushed { pending = ids.count }
       }
+      if foldedByWords { folded.append(contentsOf: ids[pending..<ids.count]) }
       return true
     }
     words.texts += 1
