@@ -131,6 +131,38 @@ import Testing
     }
   }
 
+  /// A merge copies old lists out of the map in chunks of tokens (memory bounded however large
+  /// the segments): merging in chunks of a single token's lists builds the same index as in one.
+  @Test func mergesInSmallChunksBuildTheSameIndex() throws {
+    let docs = try Self.docs(700)
+    try withTemporaryDirectory { dir in
+      let whole = try Store.open(at: dir + "/whole"), chunked = try Store.open(at: dir + "/chunked")
+      chunked.lexicalMergeChunkBytes.withLock { $0 = 1 }  // every chunk one token
+      let deleted = (0..<25).map { docs[$0 * 13].id }
+      for store in [whole, chunked] {
+        let space = try store.space(for: Self.model)
+        for start in stride(from: 0, to: 700, by: 70) {  // 10 segments: the first 8 merge
+          try space.ingest(Array(docs[start..<(start + 70)]), model: Self.model)
+        }
+        #expect(try store.delete(ids: deleted) == 25)
+        try Self.expectConsistent(store)
+      }
+      func answers(_ store: Store) throws -> [[String]] {
+        let space = try store.space(for: Self.model)
+        return try docs.prefix(40).map { d in
+          try space.query(String(d.text.prefix(120)), model: Self.model, options: SearchOptions(k: 10, mode: .lexical))
+            .map { "\($0.id) \($0.score)" }
+        }
+      }
+      #expect(try answers(chunked) == answers(whole))
+      for store in [whole, chunked] {  // compaction merges every segment, dropping the deleted
+        try store.space(for: Self.model).compact()
+        try Self.expectConsistent(store)
+      }
+      #expect(try answers(chunked) == answers(whole))
+    }
+  }
+
   @Test func resultsAreDocumentsUnlessPassagesAreAsked() throws {
     let docs = try Self.docs(600)
     let long = Document(id: "long", text: (0..<600).map { "word\($0 % 97) kernel module loader" }.joined(separator: " "))

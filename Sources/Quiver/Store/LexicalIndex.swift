@@ -14,6 +14,8 @@
 struct LexicalIndex {
   /// Segments of one level merged at once.
   static let mergeFanIn = 8
+  /// Bytes of old lists a merge copies out of the map at a time (a chunk of tokens), by default.
+  static let mergeChunkBytes = 16 << 20
   /// Passages a document can have in the index.
   static let passagesPerDocument = 1 << 20
 
@@ -23,6 +25,8 @@ struct LexicalIndex {
   let segments: LMDBDatabase
   let dead: LMDBDatabase
   let deadTerms: LMDBDatabase
+  /// This index's merges' chunk size (``mergeChunkBytes``, or smaller in tests).
+  let chunkBytes: Int
 
   /// The names of lexicon `number`'s databases.
   static func databaseNames(_ number: UInt32) -> [String] {
@@ -30,8 +34,10 @@ struct LexicalIndex {
   }
 
   /// Opens (with `create`, creates) lexicon `number`'s databases in `txn`.
-  init(number: UInt32, _ txn: LMDBTransaction, create: Bool = false) throws {
+  init(number: UInt32, _ txn: LMDBTransaction, create: Bool = false, mergeChunkBytes: Int = Self.mergeChunkBytes) throws {
+    precondition(mergeChunkBytes > 0, "a merge chunk of \(mergeChunkBytes) bytes")
     self.number = number
+    chunkBytes = mergeChunkBytes
     let names = Self.databaseNames(number)
     let flags: LMDBDatabase.Flags = create ? .create : []
     postings = try txn.openDatabase(named: names[0], flags: flags)
@@ -152,54 +158,70 @@ struct LexicalIndex {
     record.nextSegment += 1
     var dropped: [Int32: UInt32] = [:]
     var droppedPassages = Set<UInt64>()
-    // Each old segment's lists: (token, end of its bytes in `copied`), tokens ascending.
-    var copied: [UInt8] = []
-    var lists: [[(token: Int32, end: Int)]] = []
-    for s in old {
-      var these: [(token: Int32, end: Int)] = []
-      try txn.withCursor(postings) { cursor in
-        try cursor.forEach(from: Self.listKey(s.number, 0), to: nil as BigEndianKey?) { entry in
-          guard entry.key.count == 8 else { throw StoreError.corruptRecord("postings key") }
-          guard UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)) == s.number else { return false }
-          copied.append(contentsOf: entry.value)
-          these.append((Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))), copied.count))
-          return true
-        }
-      }
-      lists.append(these)
-    }
+    // In chunks of tokens: each old segment's lists of the chunk's tokens are copied out of the
+    // map, one cursor walk a segment (the writes that follow may move the pages they sit on), then
+    // merged token by token and written. A chunk ends where the copies pass `chunkBytes`
+    // (at least one token a chunk), so memory stays bounded however large the segments.
     var encoder = PostingsList.Encoder()
     var written = false
-    try copied.withUnsafeBytes { bytes in
-      var next = [Int](repeating: 0, count: old.count)  // each segment's next list
-      var listStart = [Int](repeating: 0, count: old.count)
-      for i in old.indices.dropFirst() { listStart[i] = lists[i - 1].last?.end ?? listStart[i - 1] }
-      while true {
-        var smallest: Int32?
-        for i in old.indices where next[i] < lists[i].count {
-          if lists[i][next[i]].token < (smallest ?? .max) { smallest = lists[i][next[i]].token }
-        }
-        guard let t = smallest else { break }
-        encoder.removeAll()
-        for i in old.indices where next[i] < lists[i].count && lists[i][next[i]].token == t {
-          let end = lists[i][next[i]].end
-          var reader = try Self.reader(UnsafeRawBufferPointer(rebasing: bytes[listStart[i]..<end]))
-          while let e = try Self.next(&reader) {
-            if !deadKeys.isEmpty && deadKeys.contains(e.passage) {
-              dropped[t, default: 0] += 1
-              droppedPassages.insert(e.passage)
-            } else {
-              encoder.entries.append(e)
+    var copied: [UInt8] = []
+    var resume: Int32 = 0
+    while true {
+      var limit = Int32.max  // the chunk's tokens are resume..<limit
+      copied.removeAll(keepingCapacity: true)
+      var lists: [[(token: Int32, start: Int, end: Int)]] = []
+      for s in old {
+        var these: [(token: Int32, start: Int, end: Int)] = []
+        try txn.withCursor(postings) { cursor in
+          try cursor.forEach(from: Self.listKey(s.number, resume), to: nil as BigEndianKey?) { entry in
+            guard entry.key.count == 8 else { throw StoreError.corruptRecord("postings key") }
+            guard UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)) == s.number else { return false }
+            let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+            guard token < limit else { return false }
+            if copied.count >= chunkBytes && token > resume {
+              limit = token
+              return false
             }
+            let start = copied.count
+            copied.append(contentsOf: entry.value)
+            these.append((token, start, copied.count))
+            return true
           }
-          listStart[i] = end
-          next[i] += 1
         }
-        guard !encoder.entries.isEmpty else { continue }
-        if !ordered { encoder.entries.sort { $0.passage < $1.passage } }  // a document indexed after newer ones
-        try put(&encoder, segment: number, token: t, txn)
-        written = true
+        lists.append(these)
       }
+      // Segments read before the chunk was cut hold lists past its end: those wait for the next.
+      for i in lists.indices { while let last = lists[i].last, last.token >= limit { lists[i].removeLast() } }
+      try copied.withUnsafeBytes { bytes in
+        var next = [Int](repeating: 0, count: old.count)  // each segment's next list
+        while true {
+          var smallest: Int32?
+          for i in old.indices where next[i] < lists[i].count {
+            if lists[i][next[i]].token < (smallest ?? .max) { smallest = lists[i][next[i]].token }
+          }
+          guard let t = smallest else { break }
+          encoder.removeAll()
+          for i in old.indices where next[i] < lists[i].count && lists[i][next[i]].token == t {
+            let list = lists[i][next[i]]
+            var reader = try Self.reader(UnsafeRawBufferPointer(rebasing: bytes[list.start..<list.end]))
+            while let e = try Self.next(&reader) {
+              if !deadKeys.isEmpty && deadKeys.contains(e.passage) {
+                dropped[t, default: 0] += 1
+                droppedPassages.insert(e.passage)
+              } else {
+                encoder.entries.append(e)
+              }
+            }
+            next[i] += 1
+          }
+          guard !encoder.entries.isEmpty else { continue }
+          if !ordered { encoder.entries.sort { $0.passage < $1.passage } }  // a document indexed after newer ones
+          try put(&encoder, segment: number, token: t, txn)
+          written = true
+        }
+      }
+      guard limit != .max else { break }
+      resume = limit
     }
     for s in old {
       try txn.withCursor(postings) { cursor in

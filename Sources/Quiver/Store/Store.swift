@@ -40,6 +40,9 @@ public final class Store: @unchecked Sendable {
   let docs: LMDBDatabase
   /// The databases format 2 added; nil while a format 1 store has not been written.
   private let current = Locked<CurrentDatabases?>(nil)
+  /// Bytes of old postings a lexical-index merge copies out of the map at a time
+  /// (``LexicalIndex/mergeChunkBytes``); tests make it small, to merge in many chunks.
+  package let lexicalMergeChunkBytes = Locked(LexicalIndex.mergeChunkBytes)
 
   /// The databases of format 2 beyond format 1's.
   struct CurrentDatabases {
