@@ -28,6 +28,9 @@ struct SearchBenchCommand: ParsableCommand {
   @Option(help: "Default-path ingest rounds (each batch into the HNSW graph too), each timing without and with the lexical index back to back (the order alternating).")
   var graphRounds = 1
 
+  @Option(help: "After timing the queries, delete this percentage of the documents (every n-th) and time them again, deletes pending (0: skip).")
+  var deletedPercent = 0
+
   @Flag(help: "Stop after the store-only ingest rounds (no graph, no queries).")
   var ingestOnly = false
 
@@ -102,18 +105,29 @@ struct SearchBenchCommand: ParsableCommand {
     }
     let step = max(1, shorts.count / max(1, queries))
     let sample = stride(from: 0, to: shorts.count, by: step).prefix(queries).map { shorts[$0] }
-    for mode in SearchMode.allCases {
-      let options = SearchOptions(k: 10, mode: mode)
-      for q in sample.prefix(20) { blackHole(try space.query(q, model: staticModel, options: options)) }  // warm
-      var latencies: [Double] = []
-      for q in sample {
-        let t = MonotonicClock.nanoseconds()
-        blackHole(try space.query(q, model: staticModel, options: options))
-        latencies.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
+    func measureQueries(_ suffix: String) throws {
+      for mode in SearchMode.allCases {
+        let options = SearchOptions(k: 10, mode: mode)
+        for q in sample.prefix(20) { blackHole(try space.query(q, model: staticModel, options: options)) }  // warm
+        var latencies: [Double] = []
+        for q in sample {
+          let t = MonotonicClock.nanoseconds()
+          blackHole(try space.query(q, model: staticModel, options: options))
+          latencies.append(Double(MonotonicClock.nanoseconds() - t) / 1000)
+        }
+        let p = Percentiles(latencies)
+        report("\(mode.rawValue)_p50_us\(suffix)", p.median)
+        report("\(mode.rawValue)_p99_us\(suffix)", p.at(99))
       }
-      let p = Percentiles(latencies)
-      report("\(mode.rawValue)_p50_us", p.median)
-      report("\(mode.rawValue)_p99_us", p.at(99))
+    }
+    try measureQueries("")
+    // Deleted documents stay in the lexical index's segments (marked dead) until a merge drops
+    // them, and in the graph as tombstones until compaction: queries skip them meanwhile.
+    if deletedPercent > 0 {
+      let every = max(1, 100 / deletedPercent)
+      let ids = stride(from: 0, to: documents.count, by: every).map { documents[$0].id }
+      report("deleted_documents", Double(try space.store.delete(ids: ids)))
+      try measureQueries("_after_deleting")
     }
     if json { print(Self.json(results)) }
   }
