@@ -163,6 +163,56 @@ import Testing
     }
   }
 
+  /// The dead passages are read once per snapshot: again after every commit, always inside a write
+  /// transaction, per lexicon.
+  @Test func deadPassagesAreReadOncePerSnapshot() throws {
+    try withTemporaryDirectory { dir in
+      let env = try LMDBEnvironment(path: dir)
+      let db = try env.database(named: "items", flags: .create)
+      let cache = DeadPassageCache()
+      var reads = 0
+      func keys(_ lexicon: UInt32, _ txn: LMDBTransaction, _ value: UInt64) -> Set<UInt64> {
+        cache.keys(lexicon: lexicon, txn) {
+          reads += 1
+          return [value]
+        }
+      }
+      try env.write { try $0.put(db, key: "a", value: "1") }
+      #expect(try env.read { keys(1, $0, 10) } == [10] && reads == 1)
+      #expect(try env.read { keys(1, $0, 11) } == [10] && reads == 1)  // the same snapshot: cached
+      #expect(try env.read { keys(2, $0, 20) } == [20] && reads == 2)  // another lexicon
+      try env.write { try $0.put(db, key: "a", value: "2") }
+      #expect(try env.read { keys(1, $0, 12) } == [12] && reads == 3)  // a commit since: read again
+      #expect(try env.write { keys(1, $0, 13) } == [13] && reads == 4)  // a write transaction: always
+    }
+  }
+
+  /// Deletes and re-ingests are seen by the very next query, with the dead passages read through
+  /// the store's cache (results are also checked against the documents, so a stale set would cost
+  /// time, not answers: the unit test above is what pins the cache itself).
+  @Test func aDeleteIsSeenByTheNextQuery() throws {
+    let docs = try Self.docs(300)
+    try withTemporaryDirectory { dir in
+      let store = try Store.open(at: dir)
+      let space = try store.space(for: Self.model)
+      try space.ingest(docs, model: Self.model)
+      let target = docs[123]
+      let query = String(target.text.prefix(160))
+      func top() throws -> [String] {
+        try space.query(query, model: Self.model, options: SearchOptions(k: 5, mode: .lexical)).map(\.id)
+      }
+      #expect(try top().first == target.id)
+      #expect(try top().first == target.id)  // the same snapshot: the cached set
+      #expect(try store.delete(ids: [target.id]) == 1)
+      #expect(try !top().contains(target.id))
+      try space.ingest([target], model: Self.model)
+      #expect(try top().first == target.id)
+      #expect(try store.delete(ids: [target.id]) == 1)
+      #expect(try !top().contains(target.id))
+      try Self.expectConsistent(store)
+    }
+  }
+
   @Test func resultsAreDocumentsUnlessPassagesAreAsked() throws {
     let docs = try Self.docs(600)
     let long = Document(id: "long", text: (0..<600).map { "word\($0 % 97) kernel module loader" }.joined(separator: " "))

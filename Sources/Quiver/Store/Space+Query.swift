@@ -123,7 +123,8 @@ extension Space {
       var terms = LexicalIndex.QueryTerms()
       if let lexical {
         (lexicalHits, terms) = try lexical.index.search(tokens: lexical.tokens, k: pool, documents: !options.passages,
-                                                        allowed: allowed, record: lexical.record, txn)
+                                                        allowed: allowed, record: lexical.record,
+                                                        deadPassages: store.deadPassages, txn)
       }
       // A side is exhausted when it returned fewer than asked: both return every passing row or
       // passage up to the number asked (the graph walk falls back to an exact scan when short).

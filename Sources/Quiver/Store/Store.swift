@@ -43,6 +43,8 @@ public final class Store: @unchecked Sendable {
   /// Bytes of old postings a lexical-index merge copies out of the map at a time
   /// (``LexicalIndex/mergeChunkBytes``); tests make it small, to merge in many chunks.
   package let lexicalMergeChunkBytes = Locked(LexicalIndex.mergeChunkBytes)
+  /// Each lexical index's dead passages, read once per committed write (``DeadPassageCache``).
+  let deadPassages = DeadPassageCache()
 
   /// The databases of format 2 beyond format 1's.
   struct CurrentDatabases {
