@@ -64,16 +64,6 @@ struct PostingsList {
     front.removeLast(front.count - out)
   }
 
-  /// Encodes `entries` (sorted by passage key, keys distinct, tf ≥ 1) into a new array (tests and
-  /// one-off lists; the store encodes through a reused ``Encoder``).
-  static func encode(_ entries: [Entry]) -> [UInt8] {
-    var encoder = Encoder()
-    encoder.entries = entries
-    var out = [UInt8](repeating: 0, count: encoder.prepare())
-    out.withUnsafeMutableBytes { encoder.write(into: $0) }
-    return out
-  }
-
   /// Every entry of an encoded list.
   /// - Throws: ``Malformed``.
   static func decode(_ bytes: UnsafeRawBufferPointer) throws -> [Entry] {
