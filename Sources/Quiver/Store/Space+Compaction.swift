@@ -36,7 +36,7 @@ extension Space {
       let before = record.rowCount
       if record.lexicon != 0, let found = try store.lexicon(record.lexicon, txn) {
         var lexicon = found.record
-        try LexicalIndex(number: record.lexicon, txn, mergeChunkBytes: store.lexicalMergeChunkBytes.withLock { $0 }).mergeAll(record: &lexicon, txn)
+        try store.lexicalIndex(record.lexicon, txn).mergeAll(record: &lexicon, txn)
         try store.putLexicon(found.identity, lexicon, txn)
       }
       guard record.liveCount < record.rowCount else { return CompactionSummary(rowsBefore: before, rowsAfter: before) }

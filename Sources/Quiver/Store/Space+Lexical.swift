@@ -79,7 +79,7 @@ extension Space {
           doc.lexicons.append(lexicon)
           try txn.put(store.docs, key: f.id, value: doc.encoded())
         }
-        try LexicalIndex(number: lexicon, txn, mergeChunkBytes: store.lexicalMergeChunkBytes.withLock { $0 }).add(lexical, keys: keys, record: &record, txn)
+        try store.lexicalIndex(lexicon, txn).add(lexical, keys: keys, record: &record, txn)
         try store.putLexicon(entry.identity, record, txn)
       }
       start += batch.count

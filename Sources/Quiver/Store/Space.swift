@@ -382,7 +382,7 @@ public final class Space: @unchecked Sendable {
         let found = try store.lexicon(l.record.number, txn)
       {
         var current = found.record
-        try LexicalIndex(number: current.number, txn, mergeChunkBytes: store.lexicalMergeChunkBytes.withLock { $0 }).add(batchLexical, keys: passageKeys, record: &current, txn)
+        try store.lexicalIndex(current.number, txn).add(batchLexical, keys: passageKeys, record: &current, txn)
         try store.putLexicon(found.identity, current, txn)
       }
       try metadataIndex.apply(metadataChanges, txn)

@@ -39,6 +39,12 @@ extension Store {
     return found
   }
 
+  /// Lexicon `number`'s index opened in `txn`, merging in this store's chunk size
+  /// (``lexicalMergeChunkBytes``): what every write to an index goes through.
+  func lexicalIndex(_ number: UInt32, _ txn: LMDBTransaction) throws -> LexicalIndex {
+    try LexicalIndex(number: number, txn, mergeChunkBytes: lexicalMergeChunkBytes.withLock { $0 })
+  }
+
   /// Stores lexicon `number`'s record under its identity.
   func putLexicon(_ identity: String, _ record: LexiconRecord, _ txn: LMDBTransaction) throws {
     try txn.put(try currentDatabases().lexicons, key: Array(identity.utf8), value: record.encoded())
