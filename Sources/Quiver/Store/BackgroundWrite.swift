@@ -62,8 +62,7 @@ package final class BackgroundWrite<Value: Sendable>: @unchecked Sendable {
       pthread_join(thread, nil)
       self.thread = nil
     }
-    guard let result else { preconditionFailure("a background write finished without a result") }
-    return try result.get()
+    return try waitUntilFinished().get()
   }
 }
 

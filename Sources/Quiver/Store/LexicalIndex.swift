@@ -265,16 +265,16 @@ struct LexicalIndex {
   /// The k best live passages for the query's token ids (repeats count), best first, and the
   /// query's terms (for scoring other passages with ``score(passage:terms:record:_:)``).
   /// With `documents`, at most one passage a document (its best): the k best documents.
-  /// With `allowed`, only passages of those documents. With `deadPassages`, the dead passages are
-  /// read through that cache.
+  /// With `allowed`, only passages of those documents. The dead passages are read through
+  /// `deadPassages` (the store's cache).
   func search(tokens: [Int32], k: Int, documents: Bool = false, allowed: DocumentSet? = nil, record: LexiconRecord,
-              deadPassages: DeadPassageCache? = nil, _ txn: LMDBTransaction) throws
+              deadPassages: DeadPassageCache, _ txn: LMDBTransaction) throws
     -> (passages: [(passage: UInt64, score: Double)], terms: QueryTerms)
   {
     var terms = QueryTerms()
     guard record.passages > 0, !tokens.isEmpty else { return ([], terms) }
     let all = try allSegments(txn)
-    let deadKeys = try deadPassages?.keys(lexicon: number, txn) { try deadSet(txn) } ?? deadSet(txn)
+    let deadKeys = try deadPassages.keys(lexicon: number, txn) { try deadSet(txn) }
     // Segments usually hold increasing, disjoint key ranges (documents are numbered as they come);
     // a document added to this index later than newer ones breaks that, and its lists are merged.
     let ordered = zip(all, all.dropFirst()).allSatisfy { $0.lastPassage < $1.firstPassage }
