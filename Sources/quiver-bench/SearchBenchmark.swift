@@ -39,7 +39,8 @@ struct SearchBenchCommand: ParsableCommand {
 
   func run() throws {
     let (documents, shorts) = try Self.load(corpus ?? Fixtures.corpus)
-    let staticModel = try StaticModel(path: model ?? Fixtures.model)
+    let modelPath = model ?? Fixtures.model
+    let staticModel = try StaticModel(path: modelPath)
     var results: [(String, Double)] = []
     func report(_ key: String, _ value: Double) {
       results.append((key, value))
@@ -50,7 +51,6 @@ struct SearchBenchCommand: ParsableCommand {
     // Each ingest below loads the model afresh, as a new `quiver ingest` process does: its word
     // caches start empty, not filled by the rounds before (which would hand one side the other's
     // words — the cased words only, say, when a round without the index ran first).
-    let modelPath = model ?? Fixtures.model
     // Ingest rates, store only, without and with the lexical index, in rounds whose order
     // alternates; medians over rounds, and each round's ratio.
     var without: [Double] = [], with: [Double] = []
