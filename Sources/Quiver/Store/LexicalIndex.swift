@@ -174,10 +174,8 @@ struct LexicalIndex {
         var these: [(token: Int32, start: Int, end: Int)] = []
         try txn.withCursor(postings) { cursor in
           try cursor.forEach(from: Self.listKey(s.number, resume), to: nil as BigEndianKey?) { entry in
-            guard entry.key.count == 8 else { throw StoreError.corruptRecord("postings key") }
-            guard UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)) == s.number else { return false }
-            let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-            guard token < limit else { return false }
+            guard let (segment, token) = Self.listKeyParts(entry.key) else { throw StoreError.corruptRecord("postings key") }
+            guard segment == s.number, token < limit else { return false }
             if copied.count >= chunkBytes && token > resume {
               limit = token
               return false
@@ -226,7 +224,7 @@ struct LexicalIndex {
     for s in old {
       try txn.withCursor(postings) { cursor in
         var entry = try cursor.seek(atLeast: Self.listKey(s.number, 0))
-        while let e = entry, e.key.count == 8, UInt32(bigEndian: e.key.loadUnaligned(as: UInt32.self)) == s.number {
+        while let e = entry, Self.listKeyParts(e.key)?.segment == s.number {
           try cursor.deleteCurrent()
           entry = try cursor.current()
         }
@@ -412,6 +410,13 @@ struct LexicalIndex {
   /// A postings list's key: u32 segment ‖ u32 token id, both big-endian — one big-endian u64.
   static func listKey(_ segment: UInt32, _ token: Int32) -> BigEndianKey {
     BigEndianKey(UInt64(segment) << 32 | UInt64(UInt32(bitPattern: token)))
+  }
+
+  /// The segment and token of a postings list's key (``listKey(_:_:)``); nil for a key that is not
+  /// 8 bytes.
+  static func listKeyParts(_ key: UnsafeRawBufferPointer) -> (segment: UInt32, token: Int32)? {
+    guard let v = BigEndianKey(bytes: key)?.value else { return nil }
+    return (UInt32(truncatingIfNeeded: v >> 32), Int32(bitPattern: UInt32(truncatingIfNeeded: v)))
   }
 
   static func tokenKey(_ token: Int32) -> [UInt8] {

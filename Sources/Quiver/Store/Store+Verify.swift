@@ -74,7 +74,10 @@ extension Store {
         for segment in try index.allSegments(txn) {
           try txn.withCursor(index.postings) { cursor in
             try cursor.forEach(from: LexicalIndex.listKey(segment.number, 0), to: LexicalIndex.segmentKey(segment.number + 1)) { entry in
-              let token = Int32(bitPattern: UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+              guard let token = LexicalIndex.listKeyParts(entry.key)?.token else {
+                note("\(name): a postings key of \(entry.key.count) bytes in segment \(segment.number)")
+                return true
+              }
               for p in PostingsList.problems(in: entry.value) { note("\(name): list of token \(token) in segment \(segment.number): \(p)") }
               for e in try LexicalIndex.decode(entry.value) {
                 if e.passage < segment.firstPassage || e.passage > segment.lastPassage {
