@@ -163,6 +163,7 @@ struct PostingsList {
     var entryOffset: Int { position - entriesStart }
 
     /// The next entry, or nil after the last.
+    @inline(__always)
     mutating func next() throws -> Entry? {
       guard read < count else { return nil }
       read &+= 1
