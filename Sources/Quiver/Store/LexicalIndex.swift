@@ -290,22 +290,17 @@ struct LexicalIndex {
       guard df > 0 else { continue }
       let weight = record.bm25.idf(df: df, passages: Int(record.passages)) * Double(t.tf)
       terms.weights[t.token] = weight
-      do {
-        cursors.append(try TermCursor(weight: weight, lists: lists, ordered: ordered, bm25: record.bm25,
-                                      averageLength: record.averageLength))
-      } catch let e as PostingsList.Malformed {
-        throw StoreError.corruptRecord("postings list: \(e.reason)")
-      }
+      cursors.append(try Self.readingPostings {
+        try TermCursor(weight: weight, lists: lists, ordered: ordered, bm25: record.bm25, averageLength: record.averageLength)
+      })
     }
     let groupShift: UInt64? = documents ? 20 : nil
-    do {
-      let top = try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength, groupShift: groupShift) {
+    let top = try Self.readingPostings {
+      try MaxScoreSearch.topK(cursors, k: k, bm25: record.bm25, averageLength: record.averageLength, groupShift: groupShift) {
         (deadKeys.isEmpty || !deadKeys.contains($0)) && (allowed?.contains(Self.document(ofPassage: $0)) ?? true)
       }
-      return (top, terms)
-    } catch let e as PostingsList.Malformed {
-      throw StoreError.corruptRecord("postings list: \(e.reason)")
     }
+    return (top, terms)
   }
 
   /// The BM25 score of live passage `key` for `terms` (0 when it holds none), or nil when the
@@ -355,24 +350,28 @@ struct LexicalIndex {
 
   // MARK: Encoding
 
-  /// Every entry of a stored postings list, its damage reported as the store's corrupt record.
-  static func decode(_ bytes: UnsafeRawBufferPointer) throws -> [PostingsList.Entry] {
-    do { return try PostingsList.decode(bytes) } catch let e as PostingsList.Malformed {
+  /// `body`'s value, a malformed postings list met in it reported as the store's corrupt record
+  /// (other errors pass through): the one place that mapping is spelled.
+  @inline(__always)
+  static func readingPostings<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as PostingsList.Malformed {
       throw StoreError.corruptRecord("postings list: \(e.reason)")
     }
+  }
+
+  /// Every entry of a stored postings list, its damage reported as the store's corrupt record.
+  static func decode(_ bytes: UnsafeRawBufferPointer) throws -> [PostingsList.Entry] {
+    try readingPostings { try PostingsList.decode(bytes) }
   }
 
   /// The reader's next entry, its damage reported as the store's corrupt record.
   static func next(_ reader: inout PostingsList.Reader) throws -> PostingsList.Entry? {
-    do { return try reader.next() } catch let e as PostingsList.Malformed {
-      throw StoreError.corruptRecord("postings list: \(e.reason)")
-    }
+    try readingPostings { try reader.next() }
   }
 
+  /// A reader of a stored postings list, its damage reported as the store's corrupt record.
   static func reader(_ bytes: UnsafeRawBufferPointer) throws -> PostingsList.Reader {
-    do { return try PostingsList.Reader(bytes) } catch let e as PostingsList.Malformed {
-      throw StoreError.corruptRecord("postings list: \(e.reason)")
-    }
+    try readingPostings { try PostingsList.Reader(bytes) }
   }
 
   /// A passage record: u32 length, u32 start, u32 end, u32 m, then m (token delta, tf) varint pairs.
